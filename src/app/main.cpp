@@ -1,0 +1,187 @@
+// wakeline: runs an ImpactX-dialect inputs deck and writes ImpactX's output layout.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/Examples.hpp"
+#include "core/Error.hpp"
+#include "core/ParallelFor.hpp"
+#include "io/DeckLoader.hpp"
+#include "io/Diagnostics.hpp"
+#include "io/InputDeck.hpp"
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: wakeline DECK [key=value ...] [options]
+       wakeline --example NAME [key=value ...] [options]
+
+Runs an ImpactX inputs deck (AMReX ParmParse dialect) and writes ImpactX's output layout
+under diags/ (diag.file_prefix): openPMD beam monitors, reduced beam characteristics and
+reference-particle files. key=value arguments override keys of the deck.
+
+options:
+  --example NAME     run a built-in example deck (available: fodo)
+  --print-example NAME  print a built-in example deck and exit
+  --seed N           random seed of the beam (overrides beam.seed); a run is bit-reproducible
+                     for a given seed at any thread count
+  --threads N        number of OpenMP threads (default: OMP_NUM_THREADS or all cores)
+  --quiet            no progress bar and no summary (errors are still printed)
+  --version          print the version and exit
+  --help             this text
+
+exit status: 0 success, 1 run failure, 2 bad input (the message names key, file and line)
+)";
+
+class ProgressBar {
+ public:
+  explicit ProgressBar(bool enabled) : enabled_(enabled) {}
+  void update(std::uint64_t step, std::uint64_t total) {
+    if (!enabled_ || total == 0) return;
+    const int percent = static_cast<int>(100 * step / total);
+    if (percent == last_ && step != total) return;
+    last_ = percent;
+    constexpr int width = 40;
+    const int filled = width * percent / 100;
+    std::fprintf(stderr, "\r[%.*s%*s] %3d%%  step %llu/%llu", filled, "########################################",
+                 width - filled, "", percent, static_cast<unsigned long long>(step),
+                 static_cast<unsigned long long>(total));
+    if (step == total) std::fputc('\n', stderr);
+    std::fflush(stderr);
+  }
+
+ private:
+  bool enabled_;
+  int last_ = -1;
+};
+
+struct CliOptions {
+  std::optional<std::string> deck_path, example;
+  std::vector<std::string> overrides;
+  std::optional<std::uint64_t> seed;
+  std::optional<int> threads;
+  bool quiet = false;
+};
+
+std::uint64_t parse_unsigned(const std::string& flag, const char* text) {
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long v = std::strtoull(text, &end, 10);
+  if (errno != 0 || end == text || *end != '\0' || text[0] == '-') {
+    throw wakeline::InputError(flag, "command line", std::string("expected a non-negative integer, got '") + text + "'");
+  }
+  return v;
+}
+
+// Returns false when the program should exit 0 right away (help, version, print-example).
+bool parse_args(int argc, char** argv, CliOptions& o) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    const auto value = [&]() -> const char* {
+      if (i + 1 >= argc) throw wakeline::InputError(a, "command line", "needs a value");
+      return argv[++i];
+    };
+    if (a == "--help" || a == "-h") {
+      std::cout << kUsage;
+      return false;
+    } else if (a == "--version") {
+      std::cout << "wakeline " << WAKELINE_VERSION << '\n';
+      return false;
+    } else if (a == "--quiet" || a == "-q") {
+      o.quiet = true;
+    } else if (a == "--seed") {
+      o.seed = parse_unsigned(a, value());
+    } else if (a == "--threads") {
+      const auto n = parse_unsigned(a, value());
+      if (n < 1) throw wakeline::InputError(a, "command line", "must be >= 1");
+      o.threads = static_cast<int>(n);
+    } else if (a == "--example") {
+      o.example = value();
+    } else if (a == "--print-example") {
+      const std::string name = value();
+      const auto text = wakeline::app::example_deck(name);
+      if (!text) throw wakeline::InputError(a, "command line", "unknown example '" + name + "'; available: fodo");
+      std::cout << *text;
+      return false;
+    } else if (a.find('=') != std::string::npos && a[0] != '-') {
+      o.overrides.push_back(a);
+    } else if (a[0] == '-') {
+      throw wakeline::InputError(a, "command line", "unknown option; see wakeline --help");
+    } else if (!o.deck_path) {
+      o.deck_path = a;
+    } else {
+      throw wakeline::InputError("", "command line", "more than one deck given ('" + *o.deck_path + "', '" + a + "')");
+    }
+  }
+  if (!o.deck_path && !o.example) throw wakeline::InputError("", "command line", "no deck given\n" + std::string(kUsage));
+  if (o.deck_path && o.example) throw wakeline::InputError("", "command line", "give either a deck or --example, not both");
+  return true;
+}
+
+int run(const CliOptions& o) {
+  using namespace wakeline;
+  const auto t0 = std::chrono::steady_clock::now();
+  io::InputDeck deck = [&] {
+    if (o.example) {
+      const auto text = app::example_deck(*o.example);
+      if (!text) throw InputError("--example", "command line", "unknown example '" + *o.example + "'; available: fodo");
+      return io::InputDeck::from_string(*text, "<built-in example " + *o.example + ">");
+    }
+    return io::InputDeck::from_file(*o.deck_path);
+  }();
+  for (const std::string& ov : o.overrides) deck.add_override(ov);
+  if (o.threads) set_threads(*o.threads);
+
+  // Everything is read and validated before any output exists.
+  io::RunSetup setup = io::load_run(deck, o.seed);
+  if (!o.quiet)
+    for (const std::string& n : setup.notices) std::cerr << n << '\n';
+  io::create_beam(setup);
+
+  const bool show_progress = !o.quiet && ::isatty(STDERR_FILENO);
+  ProgressBar bar(show_progress);
+  io::DiagnosticsWriter writer(setup.diagnostics, WAKELINE_VERSION);
+  writer.on_progress = [&](std::uint64_t step, std::uint64_t total) { bar.update(step, total); };
+  const auto t1 = std::chrono::steady_clock::now();
+  track_particles(setup.sim, writer);
+  const auto t2 = std::chrono::steady_clock::now();
+  const std::filesystem::path out = writer.commit();
+
+  if (!o.quiet) {
+    const Simulation& sim = setup.sim;
+    const double track_s = std::chrono::duration<double>(t2 - t1).count();
+    const double total_s = std::chrono::duration<double>(t2 - t0).count();
+    std::cout << "wakeline " << WAKELINE_VERSION << ": " << setup.npart << " particles, "
+              << sim.lattice.elements.size() << " elements x " << sim.lattice.periods << " period(s), "
+              << sim.step << " slice steps, s = " << sim.ref.s << " m, seed " << setup.seed << ", "
+              << max_threads() << " thread(s)\n";
+    std::cout << "  tracked in " << track_s << " s (" << total_s << " s with set-up); " << sim.beam.size()
+              << " particles in the beam, " << sim.lost.size() << " lost\n";
+    std::cout << "  results in " << std::filesystem::absolute(out).lexically_normal().string()
+              << "/ (openPMD/*.h5, reduced_beam_characteristics.0, ref_particle.0)\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    CliOptions options;
+    if (!parse_args(argc, argv, options)) return 0;
+    return run(options);
+  } catch (const wakeline::InputError& e) {
+    std::cerr << "wakeline: error: " << e.what() << '\n';
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "wakeline: run failed: " << e.what() << '\n';
+    return 1;
+  }
+}

@@ -1,0 +1,56 @@
+#pragma once
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "core/Particles.hpp"
+#include "core/RefPart.hpp"
+
+namespace wakeline {
+
+// Beam distributions with ImpactX's parameterisation. Each plane (x, px), (y, py), (t, pt) is
+// given by lambda_q, lambda_p and the correlation mu; a unit-covariance generator of the chosen
+// kind is transformed per plane (see docs/user-guide/distributions.md).
+enum class DistributionKind { gaussian, waterbag, kvdist, kurth4d, kurth6d, semigaussian, triangle, thermal, empty };
+
+struct PlaneParameters {
+  double lambda_q = 0.0;  // m
+  double lambda_p = 0.0;  // rad (dimensionless)
+  double mu = 0.0;        // correlation, |mu| < 1
+};
+
+// Twiss form: gamma = (1 + alpha^2)/beta, lambda_q = sqrt(eps/gamma), lambda_p = sqrt(eps/beta),
+// mu = alpha / sqrt(beta gamma). eps is the unnormalised rms emittance.
+PlaneParameters plane_from_twiss(double alpha, double beta, double emittance);
+
+// Parameters of the 6D stationary thermal distribution in constant focusing (Ryne; Mitchell).
+struct ThermalParameters {
+  double k = 0.0;               // focusing wavenumber, 1/m
+  double kT = 0.0;              // core temperature (dimensionless)
+  double kT_halo = 0.0;         // halo temperature; defaults to kT
+  double normalize = 1.0;       // core normalisation
+  double normalize_halo = 1.0;  // halo normalisation
+  double halo = 0.0;            // halo fraction in [0, 1]
+};
+
+struct Distribution {
+  DistributionKind kind = DistributionKind::waterbag;
+  std::array<PlaneParameters, 3> planes{};   // x, y, t
+  std::array<double, 6> mean{};              // x, px, y, py, t, pt
+  std::array<double, 4> dispersion{};        // dispX, dispPx, dispY, dispPy
+  std::array<double, 3> cut{0.0, 0.0, 0.0};  // gaussian truncation in sigma, per plane; 0 = none
+  ThermalParameters thermal{};
+};
+
+// Parses a kind name ("waterbag", "kurth6d", ...); returns false for an unknown name.
+bool parse_distribution_kind(const std::string& name, DistributionKind& kind);
+const char* distribution_kind_name(DistributionKind kind);
+
+// Appends n particles drawn from the distribution, each with charge/mass ref.qm() and weight w,
+// ids continuing from the largest id present. Particle i of the call draws from its own random
+// stream keyed by (seed, i): the result is the same at any thread count.
+void sample(const Distribution& dist, std::size_t n, std::uint64_t seed, const RefPart& ref, double weight,
+            Particles& out);
+
+}  // namespace wakeline

@@ -1,0 +1,488 @@
+#include "io/DeckLoader.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <set>
+#include <sstream>
+
+#include "core/Constants.hpp"
+#include "core/Error.hpp"
+
+namespace wakeline::io {
+
+namespace {
+
+using namespace wakeline::elements;
+
+std::string where(const InputDeck& deck, const std::string& key) { return deck.location(key).str(); }
+
+[[noreturn]] void fail(const InputDeck& deck, const std::string& key, const std::string& message) {
+  throw InputError(key, deck.contains(key) ? where(deck, key) : "", message);
+}
+
+std::string fmt(double v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
+// Range checks that name the key and what would be valid.
+double require(InputDeck& deck, const std::string& key, double v, bool ok, const std::string& valid) {
+  if (!ok) fail(deck, key, "value " + fmt(v) + " is out of range: " + valid);
+  return v;
+}
+double get_positive(InputDeck& deck, const std::string& key) {
+  const double v = deck.get_double(key);
+  return require(deck, key, v, v > 0.0, "it must be > 0");
+}
+double query_double_or(InputDeck& deck, const std::string& key, double fallback) {
+  return deck.query_double(key).value_or(fallback);
+}
+bool query_bool_or(InputDeck& deck, const std::string& key, bool fallback) {
+  return deck.query_bool(key).value_or(fallback);
+}
+std::string query_string_or(InputDeck& deck, const std::string& key, const std::string& fallback) {
+  return deck.query_string(key).value_or(fallback);
+}
+std::string one_of(InputDeck& deck, const std::string& key, const std::string& fallback,
+                   std::initializer_list<const char*> valid) {
+  const std::string v = query_string_or(deck, key, fallback);
+  for (const char* ok : valid)
+    if (v == ok) return v;
+  std::string list;
+  for (const char* ok : valid) list += std::string(list.empty() ? "" : ", ") + ok;
+  fail(deck, key, "'" + v + "' is not valid; valid values: " + list);
+}
+
+// ---------------------------------------------------------------- algorithm keys
+
+void read_algorithm(InputDeck& deck, std::vector<std::string>& notices) {
+  const std::string track = one_of(deck, "algo.track", "particles", {"particles", "envelope", "reference_orbit"});
+  if (track != "particles") {
+    fail(deck, "algo.track",
+         "'" + track + "' tracking is not available in this version of Wakeline; valid values: particles");
+  }
+  // Space charge, CSR and ISR are not modelled yet: off is accepted, anything else refused.
+  const std::string sc = query_string_or(deck, "algo.space_charge", "false");
+  if (sc != "false" && sc != "0" && sc != "off" && sc != "none") {
+    fail(deck, "algo.space_charge",
+         "'" + sc + "' space charge is not available in this version of Wakeline; valid values: false");
+  }
+  for (const char* key : {"algo.csr", "algo.isr", "algo.spin"}) {
+    if (query_bool_or(deck, key, false)) fail(deck, key, "is not available in this version of Wakeline; valid: false");
+  }
+  const std::string bc = query_string_or(deck, "algo.particle_bc", "none");
+  if (bc != "none") fail(deck, "algo.particle_bc", "'" + bc + "' is not available in this version; valid: none");
+  (void)notices;
+}
+
+// ---------------------------------------------------------------- beam
+
+RefPart read_reference(InputDeck& deck) {
+  RefPart ref;
+  const auto species = deck.query_string("beam.particle");
+  const auto charge_qe = deck.query_double("beam.charge_qe");
+  const auto mass_MeV = deck.query_double("beam.mass_MeV");
+  if (species) {
+    if (!ref.set_species(*species)) {
+      fail(deck, "beam.particle",
+           "unknown species '" + *species +
+               "'; valid: electron, positron, proton, Hminus (or set beam.charge_qe and beam.mass_MeV)");
+    }
+  } else if (!charge_qe || !mass_MeV) {
+    fail(deck, "beam.particle",
+         "missing required key: set beam.particle (electron, positron, proton, Hminus) or both beam.charge_qe and "
+         "beam.mass_MeV");
+  }
+  if (charge_qe) ref.set_charge_qe(require(deck, "beam.charge_qe", *charge_qe, *charge_qe != 0.0, "it must be != 0"));
+  if (mass_MeV) ref.set_mass_MeV(require(deck, "beam.mass_MeV", *mass_MeV, *mass_MeV > 0.0, "it must be > 0"));
+  ref.set_kin_energy_MeV(get_positive(deck, "beam.kin_energy"));
+  return ref;
+}
+
+Distribution read_distribution(InputDeck& deck) {
+  Distribution d;
+  std::string name = deck.get_string("beam.distribution");
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::string suffix = "_from_twiss";
+  const bool twiss = name.size() > suffix.size() && name.ends_with(suffix);
+  const std::string base = twiss ? name.substr(0, name.size() - suffix.size()) : name;
+  if (!parse_distribution_kind(base, d.kind)) {
+    fail(deck, "beam.distribution",
+         "unknown distribution '" + name +
+             "'; valid: gaussian, waterbag, kvdist, kurth4d, kurth6d, semigaussian, triangle, thermal, empty "
+             "(the first seven also as <name>_from_twiss)");
+  }
+  if (twiss && (d.kind == DistributionKind::thermal || d.kind == DistributionKind::empty)) {
+    fail(deck, "beam.distribution", "'" + name + "' has no Twiss form");
+  }
+  if (d.kind == DistributionKind::thermal) {
+    ThermalParameters& t = d.thermal;
+    t.k = get_positive(deck, "beam.k");
+    t.kT = get_positive(deck, "beam.kT");
+    t.kT_halo = query_double_or(deck, "beam.kT_halo", t.kT);
+    require(deck, "beam.kT_halo", t.kT_halo, t.kT_halo > 0.0, "it must be > 0");
+    t.normalize = query_double_or(deck, "beam.normalize", 1.0);
+    t.normalize_halo = query_double_or(deck, "beam.normalize_halo", 1.0);
+    t.halo = query_double_or(deck, "beam.halo", 0.0);
+    require(deck, "beam.halo", t.halo, t.halo >= 0.0 && t.halo <= 1.0, "it must be in [0, 1]");
+  } else if (d.kind != DistributionKind::empty) {
+    static const char* planes[3][2] = {{"X", "Px"}, {"Y", "Py"}, {"T", "Pt"}};
+    static const char* mus[3] = {"muxpx", "muypy", "mutpt"};
+    for (int p = 0; p < 3; ++p) {
+      const std::string q = planes[p][0];
+      if (twiss) {
+        const double alpha = query_double_or(deck, "beam.alpha" + q, 0.0);
+        const double beta = get_positive(deck, "beam.beta" + q);
+        const double emitt = get_positive(deck, "beam.emitt" + q);
+        d.planes[p] = plane_from_twiss(alpha, beta, emitt);
+      } else {
+        const std::string kq = "beam.lambda" + q, kp = std::string("beam.lambda") + planes[p][1];
+        d.planes[p].lambda_q = deck.get_double(kq);
+        d.planes[p].lambda_p = deck.get_double(kp);
+        require(deck, kq, d.planes[p].lambda_q, d.planes[p].lambda_q >= 0.0, "it must be >= 0");
+        require(deck, kp, d.planes[p].lambda_p, d.planes[p].lambda_p >= 0.0, "it must be >= 0");
+        const std::string km = std::string("beam.") + mus[p];
+        d.planes[p].mu = query_double_or(deck, km, 0.0);
+        require(deck, km, d.planes[p].mu, std::fabs(d.planes[p].mu) < 1.0, "|mu| must be < 1");
+      }
+    }
+    if (d.kind == DistributionKind::gaussian) {
+      const char* cuts[3] = {"beam.cutX", "beam.cutY", "beam.cutT"};
+      for (int p = 0; p < 3; ++p) {
+        d.cut[p] = query_double_or(deck, cuts[p], 0.0);
+        require(deck, cuts[p], d.cut[p], d.cut[p] >= 0.0, "it must be > 0 (sigma units), or 0 for no cut");
+      }
+    }
+    const char* disp[4] = {"beam.dispX", "beam.dispPx", "beam.dispY", "beam.dispPy"};
+    for (int j = 0; j < 4; ++j) d.dispersion[j] = query_double_or(deck, disp[j], 0.0);
+  }
+  const char* means[6] = {"beam.meanX", "beam.meanPx", "beam.meanY", "beam.meanPy", "beam.meanT", "beam.meanPt"};
+  for (int j = 0; j < 6; ++j) d.mean[j] = query_double_or(deck, means[j], 0.0);
+  return d;
+}
+
+// ---------------------------------------------------------------- elements
+
+// The element types of ImpactX that this version does not have yet: named so that a deck
+// using one gets a clear answer rather than "unknown type".
+const std::set<std::string> kNotYet = {"drift_chromatic", "drift_exact", "quad_chromatic", "quad_exact", "quadedge",
+                                       "quadrupole_softedge", "sbend_exact", "cfbend", "cfbend_exact",
+                                       "multipole_exact", "nonlinear_lens", "solenoid_softedge",
+                                       "plasma_lens_chromatic", "tapered_plasma_lens", "tapered_pl",
+                                       "uniform_acc_chromatic", "rfcavity", "aperture", "polygon_aperture",
+                                       "source", "spin_map"};
+const std::vector<std::string> kTypes = {"drift",     "quad",   "sbend",       "dipedge", "constf",
+                                         "solenoid",  "multipole", "kicker",   "thin_dipole", "prot",
+                                         "plane_xyrotation", "buncher", "shortrf", "linear_map", "beam_monitor",
+                                         "marker",    "line"};
+
+struct ElementReader {
+  InputDeck& deck;
+  int default_nslice;
+
+  void common(ElementCommon& e, const std::string& n, bool thick, bool aligned, bool aperture) {
+    e.name = query_string_or(deck, n + ".name", n);
+    if (thick) {
+      e.ds = deck.get_double(n + ".ds");
+      e.nslice = static_cast<int>(deck.query_int(n + ".nslice").value_or(default_nslice));
+      require(deck, n + ".nslice", e.nslice, e.nslice >= 1, "it must be >= 1");
+    }
+    if (aligned) {
+      e.alignment.dx = query_double_or(deck, n + ".dx", 0.0);
+      e.alignment.dy = query_double_or(deck, n + ".dy", 0.0);
+      e.alignment.rotation_deg = query_double_or(deck, n + ".rotation", 0.0);
+    }
+    if (aperture) {
+      e.aperture.aperture_x = query_double_or(deck, n + ".aperture_x", 0.0);
+      e.aperture.aperture_y = query_double_or(deck, n + ".aperture_y", 0.0);
+      require(deck, n + ".aperture_x", e.aperture.aperture_x, e.aperture.aperture_x >= 0.0, "it must be >= 0");
+      require(deck, n + ".aperture_y", e.aperture.aperture_y, e.aperture.aperture_y >= 0.0, "it must be >= 0");
+    }
+  }
+
+  Element read(const std::string& n, const std::string& type) {
+    const auto d = [&](const char* key) { return deck.get_double(n + "." + key); };
+    const auto q = [&](const char* key, double fallback) { return query_double_or(deck, n + "." + key, fallback); };
+    if (type == "drift") {
+      Drift e;
+      common(e, n, true, true, true);
+      return e;
+    }
+    if (type == "quad") {
+      Quad e;
+      common(e, n, true, true, true);
+      e.k = d("k");
+      return e;
+    }
+    if (type == "sbend") {
+      Sbend e;
+      common(e, n, true, true, true);
+      e.rc = d("rc");
+      return e;
+    }
+    if (type == "dipedge") {
+      DipEdge e;
+      common(e, n, false, true, false);
+      e.psi = d("psi"), e.rc = d("rc"), e.g = d("g");
+      e.K2 = q("K2", 1.0);
+      // Keys of the nonlinear model; only the linear model is available here.
+      for (const char* k : {"R", "K0", "K1", "K3", "K4", "K5", "K6"}) deck.query_double(n + "." + k);
+      one_of(deck, n + ".location", "entry", {"entry", "exit"});
+      one_of(deck, n + ".model", "linear", {"linear"});
+      if (query_bool_or(deck, n + ".modify_ref_part", false)) {
+        fail(deck, n + ".modify_ref_part", "belongs to the nonlinear model, which this version does not have");
+      }
+      if (e.rc == 0.0) fail(deck, n + ".rc", "must be nonzero");
+      return e;
+    }
+    if (type == "constf") {
+      ConstF e;
+      common(e, n, true, true, true);
+      e.kx = d("kx"), e.ky = d("ky"), e.kt = d("kt");
+      require(deck, n + ".kt", e.kt, e.kt >= 0.0, "it must be >= 0");
+      return e;
+    }
+    if (type == "solenoid") {
+      Solenoid e;
+      common(e, n, true, true, true);
+      e.ks = d("ks");
+      return e;
+    }
+    if (type == "multipole") {
+      Multipole e;
+      common(e, n, false, true, false);
+      e.multipole = static_cast<int>(deck.get_int(n + ".multipole"));
+      require(deck, n + ".multipole", e.multipole, e.multipole >= 1, "it must be >= 1 (1 = dipole, 2 = quad, ...)");
+      e.k_normal = d("k_normal"), e.k_skew = d("k_skew");
+      return e;
+    }
+    if (type == "kicker") {
+      Kicker e;
+      common(e, n, false, true, false);
+      e.xkick = d("xkick"), e.ykick = d("ykick");
+      e.field_units = one_of(deck, n + ".units", "dimensionless", {"dimensionless", "T-m"}) == "T-m";
+      return e;
+    }
+    if (type == "thin_dipole") {
+      ThinDipole e;
+      common(e, n, false, true, false);
+      e.theta_deg = d("theta"), e.rc = d("rc");
+      if (e.rc == 0.0) fail(deck, n + ".rc", "must be nonzero");
+      return e;
+    }
+    if (type == "prot") {
+      PRot e;
+      common(e, n, false, false, false);
+      e.phi_in_deg = d("phi_in"), e.phi_out_deg = d("phi_out");
+      return e;
+    }
+    if (type == "plane_xyrotation") {
+      PlaneXYRot e;
+      common(e, n, false, true, false);
+      e.angle_deg = d("angle");
+      return e;
+    }
+    if (type == "buncher") {
+      Buncher e;
+      common(e, n, false, true, false);
+      e.V = d("V"), e.k = d("k");
+      return e;
+    }
+    if (type == "shortrf") {
+      ShortRF e;
+      common(e, n, false, true, false);
+      e.V = d("V"), e.freq = d("freq");
+      require(deck, n + ".freq", e.freq, e.freq >= 0.0, "it must be >= 0");
+      e.phase_deg = q("phase", -90.0);
+      return e;
+    }
+    if (type == "linear_map") {
+      LinearMap e;
+      common(e, n, false, true, false);
+      e.ds = q("ds", 0.0);
+      for (int i = 1; i <= 6; ++i)
+        for (int j = 1; j <= 6; ++j) {
+          const std::string key = n + ".R" + std::to_string(i) + std::to_string(j);
+          e.r.R(i, j) = query_double_or(deck, key, i == j ? 1.0 : 0.0);
+        }
+      return e;
+    }
+    if (type == "beam_monitor") {
+      BeamMonitor e;
+      common(e, n, false, false, false);
+      e.output_name = e.name;
+      e.backend = one_of(deck, n + ".backend", "default", {"default", "h5"});
+      e.backend = "h5";
+      e.file_based = one_of(deck, n + ".encoding", "g", {"g", "f"}) == "f";
+      e.period_sample_intervals = static_cast<int>(deck.query_int(n + ".period_sample_intervals").value_or(1));
+      require(deck, n + ".period_sample_intervals", e.period_sample_intervals, e.period_sample_intervals >= 1,
+              "it must be >= 1");
+      if (query_bool_or(deck, n + ".nonlinear_lens_invariants", false)) {
+        fail(deck, n + ".nonlinear_lens_invariants", "is not available in this version of Wakeline; valid: false");
+      }
+      return e;
+    }
+    if (type == "marker") {
+      Marker e;
+      common(e, n, false, false, false);
+      return e;
+    }
+    if (kNotYet.count(type)) {
+      fail(deck, n + ".type",
+           "element type '" + type + "' is an ImpactX element that this version of Wakeline does not have yet");
+    }
+    std::string close;
+    std::size_t best = 4;
+    for (const std::string& t : kTypes) {
+      // Levenshtein distance, small strings.
+      std::vector<std::size_t> prev(t.size() + 1), cur(t.size() + 1);
+      for (std::size_t j = 0; j <= t.size(); ++j) prev[j] = j;
+      for (std::size_t i = 1; i <= type.size(); ++i) {
+        cur[0] = i;
+        for (std::size_t j = 1; j <= t.size(); ++j)
+          cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (type[i - 1] == t[j - 1] ? 0 : 1)});
+        std::swap(prev, cur);
+      }
+      if (prev[t.size()] < best) best = prev[t.size()], close = t;
+    }
+    std::string valid;
+    for (const std::string& t : kTypes) valid += (valid.empty() ? "" : ", ") + t;
+    fail(deck, n + ".type",
+         "unknown element type '" + type + "'" + (close.empty() ? "" : " (did you mean '" + close + "'?)") +
+             "; valid types: " + valid);
+  }
+};
+
+// Expands a list of element and line names into the flat lattice.
+void expand(InputDeck& deck, const std::string& list_key, const std::vector<std::string>& names, ElementReader& reader,
+            std::vector<std::string>& stack, std::vector<Element>& out, std::set<std::string>& used) {
+  for (const std::string& n : names) {
+    const auto type = deck.query_string(n + ".type");
+    if (!type) {
+      fail(deck, list_key,
+           "element '" + n + "' is listed but never defined (no '" + n + ".type' key); define it, e.g. '" + n +
+               ".type = drift'");
+    }
+    used.insert(n);
+    if (*type == "line") {
+      if (std::find(stack.begin(), stack.end(), n) != stack.end()) {
+        fail(deck, n + ".elements", "line '" + n + "' contains itself");
+      }
+      const auto sub = deck.get_strings(n + ".elements");
+      const bool rev = query_bool_or(deck, n + ".reverse", false);
+      const long long repeat = deck.query_int(n + ".repeat").value_or(1);
+      require(deck, n + ".repeat", static_cast<double>(repeat), repeat >= 1, "it must be >= 1");
+      std::vector<Element> body;
+      stack.push_back(n);
+      expand(deck, n + ".elements", sub, reader, stack, body, used);
+      stack.pop_back();
+      if (rev) std::reverse(body.begin(), body.end());
+      for (long long r = 0; r < repeat; ++r) out.insert(out.end(), body.begin(), body.end());
+    } else {
+      out.push_back(reader.read(n, *type));
+    }
+  }
+}
+
+bool has_prefix(const std::string& key, const std::string& prefix) { return key.rfind(prefix, 0) == 0; }
+
+// ImpactX algorithm keys that only matter for models that are off here (mesh, solvers, CSR/ISR
+// details): accepted with a notice.
+bool inert_algo_key(const std::string& key) {
+  static const std::set<std::string> exact = {"algo.particle_shape", "algo.poisson_solver", "algo.csr_bins",
+                                              "algo.isr_order", "algo.isr_on_ref_part"};
+  return exact.count(key) || has_prefix(key, "algo.mlmg_") || has_prefix(key, "algo.space_charge.");
+}
+
+}  // namespace
+
+RunSetup load_run(InputDeck& deck, std::optional<std::uint64_t> seed_override) {
+  RunSetup setup;
+  read_algorithm(deck, setup.notices);
+
+  // Beam.
+  setup.sim.ref = read_reference(deck);
+  setup.distribution = read_distribution(deck);
+  const std::string units = deck.get_string("beam.units");
+  if (units != "static") fail(deck, "beam.units", "'" + units + "' is not valid; valid values: static");
+  if (setup.distribution.kind == DistributionKind::empty) {
+    setup.npart = static_cast<std::size_t>(std::max<long long>(0, deck.query_int("beam.npart").value_or(0)));
+  } else {
+    const long long npart = deck.get_int("beam.npart");
+    require(deck, "beam.npart", static_cast<double>(npart), npart >= 1, "it must be >= 1");
+    setup.npart = static_cast<std::size_t>(npart);
+  }
+  setup.bunch_charge = deck.get_double("beam.charge");
+  require(deck, "beam.charge", setup.bunch_charge, setup.bunch_charge >= 0.0,
+          "it must be >= 0 (C); the sign comes from the species");
+  if (seed_override) {
+    setup.seed = *seed_override;
+  } else if (const auto s = deck.query_int("beam.seed")) {
+    require(deck, "beam.seed", static_cast<double>(*s), *s >= 0, "it must be >= 0");
+    setup.seed = static_cast<std::uint64_t>(*s);
+  } else {
+    setup.seed = kDefaultSeed;
+  }
+
+  // Lattice.
+  const long long nslice = deck.query_int("lattice.nslice").value_or(1);
+  require(deck, "lattice.nslice", static_cast<double>(nslice), nslice >= 1, "it must be >= 1");
+  const long long periods = deck.query_int("lattice.periods").value_or(1);
+  require(deck, "lattice.periods", static_cast<double>(periods), periods >= 1, "it must be >= 1");
+  setup.sim.lattice.periods = static_cast<int>(periods);
+  ElementReader reader{deck, static_cast<int>(nslice)};
+  std::vector<std::string> stack;
+  std::set<std::string> used;
+  expand(deck, "lattice.elements", deck.get_strings("lattice.elements"), reader, stack, setup.sim.lattice.elements,
+         used);
+  if (query_bool_or(deck, "lattice.reverse", false)) {
+    std::reverse(setup.sim.lattice.elements.begin(), setup.sim.lattice.elements.end());
+  }
+
+  // Diagnostics.
+  setup.diagnostics.enable = query_bool_or(deck, "diag.enable", true);
+  setup.sim.slice_step_diagnostics = query_bool_or(deck, "diag.slice_step_diagnostics", false);
+  setup.diagnostics.file_prefix = query_string_or(deck, "diag.file_prefix", "diags");
+  if (setup.diagnostics.file_prefix.empty()) fail(deck, "diag.file_prefix", "must not be empty");
+  const long long digits = deck.query_int("diag.file_min_digits").value_or(6);
+  require(deck, "diag.file_min_digits", static_cast<double>(digits), digits >= 1 && digits <= 20, "it must be in [1, 20]");
+  setup.diagnostics.file_min_digits = static_cast<int>(digits);
+  one_of(deck, "diag.backend", "h5", {"h5", "default"});
+  if (query_bool_or(deck, "diag.eigenemittances", false)) {
+    fail(deck, "diag.eigenemittances", "is not available in this version of Wakeline; valid: false");
+  }
+
+  // Every other key: accepted with a notice when it belongs to AMReX, the mesh or a model that
+  // is off; an error (with a suggestion) otherwise.
+  for (const std::string& key : deck.unread_keys()) {
+    const std::string head = key.substr(0, key.find('.'));
+    if (has_prefix(key, "my_constants.")) continue;
+    if (head == "amrex" || head == "amr" || head == "geometry" || head == "impactx" || inert_algo_key(key)) {
+      setup.notices.push_back("notice: " + where(deck, key) + ": '" + key +
+                              "' is accepted but has no effect in Wakeline (no mesh, space charge, or AMReX "
+                              "runtime here)");
+      continue;
+    }
+    if (deck.contains(head + ".type") && !used.count(head)) {
+      setup.notices.push_back("notice: " + where(deck, key) + ": '" + key + "' belongs to element '" + head +
+                              "', which is not in the lattice");
+      continue;
+    }
+    const std::string hint = deck.did_you_mean(key);
+    fail(deck, key, "unknown key" + (hint.empty() ? std::string() : " (did you mean '" + hint + "'?)"));
+  }
+  return setup;
+}
+
+void create_beam(RunSetup& setup) {
+  Simulation& sim = setup.sim;
+  sim.beam.clear();
+  sim.lost.clear();
+  if (setup.npart == 0) return;
+  const double weight = setup.bunch_charge / (constants::q_e * static_cast<double>(setup.npart));
+  sample(setup.distribution, setup.npart, setup.seed, sim.ref, weight, sim.beam);
+}
+
+}  // namespace wakeline::io

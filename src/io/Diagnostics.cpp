@@ -1,0 +1,189 @@
+#include "io/Diagnostics.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iomanip>
+#include <limits>
+
+#include "core/Constants.hpp"
+#include "core/Error.hpp"
+#include "tracking/Moments.hpp"
+
+namespace wakeline::io {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+void set_number_format(std::ofstream& out) {
+  out << std::scientific << std::setprecision(std::numeric_limits<double>::max_digits10);
+}
+
+BeamFrame make_frame(const Particles& p, const Simulation& sim, std::vector<std::pair<std::string, double>> attrs) {
+  BeamFrame f;
+  f.n = p.size();
+  f.x = p.x.data(), f.y = p.y.data(), f.t = p.t.data();
+  f.px = p.px.data(), f.py = p.py.data(), f.pt = p.pt.data();
+  f.qm = p.qm.data(), f.w = p.w.data(), f.id = p.id.data();
+  f.ref_x = sim.ref.x, f.ref_y = sim.ref.y, f.ref_t = sim.ref.t;
+  f.attributes = std::move(attrs);
+  // ImpactX stores the reference s (in m) as the iteration time; its analysis scripts read it so.
+  f.time = sim.ref.s;
+  return f;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, double>> beam_attributes(const Simulation& sim, const Particles& beam) {
+  const RefPart& r = sim.ref;
+  std::vector<std::pair<std::string, double>> a = {
+      {"beta_ref", r.beta()},   {"gamma_ref", r.gamma()}, {"beta_gamma_ref", r.beta_gamma()},
+      {"s_ref", r.s},           {"x_ref", r.x},           {"y_ref", r.y},
+      {"z_ref", r.z},           {"t_ref", r.t},           {"px_ref", r.px},
+      {"py_ref", r.py},         {"pz_ref", r.pz},         {"pt_ref", r.pt},
+      {"mass_ref", r.mass},     {"charge_ref", r.charge}, {"gyromagnetic_anomaly_ref", r.gyromagnetic_anomaly},
+      {"period", static_cast<double>(sim.period)}};
+  for (auto& kv : compute_moments(beam, r).named_values()) a.push_back(std::move(kv));
+  return a;
+}
+
+DiagnosticsWriter::DiagnosticsWriter(DiagnosticsOptions options, std::string software_version)
+    : options_(std::move(options)), version_(std::move(software_version)) {
+  final_dir_ = fs::path(options_.file_prefix);
+  if (final_dir_.has_filename() == false) final_dir_ = final_dir_.parent_path();
+  const fs::path parent = final_dir_.has_parent_path() ? final_dir_.parent_path() : fs::path(".");
+  staging_dir_ = parent / ("." + final_dir_.filename().string() + ".partial." + std::to_string(::getpid()));
+  std::error_code ec;
+  fs::remove_all(staging_dir_, ec);
+  fs::create_directories(staging_dir_ / "openPMD", ec);
+  if (ec) throw RunError("cannot create the output folder " + staging_dir_.string() + ": " + ec.message());
+}
+
+DiagnosticsWriter::~DiagnosticsWriter() {
+  if (!committed_) abandon();
+}
+
+void DiagnosticsWriter::initial(const Simulation& sim) {
+  if (options_.enable) {
+    reduced_.open(staging_dir_ / "reduced_beam_characteristics.0");
+    ref_.open(staging_dir_ / "ref_particle.0");
+    if (!reduced_ || !ref_) throw RunError("cannot write into " + staging_dir_.string());
+    set_number_format(reduced_);
+    set_number_format(ref_);
+    reduced_ << "step s";
+    for (const auto& kv : BeamMoments{}.named_values()) reduced_ << ' ' << kv.first;
+    reduced_ << '\n';
+    ref_ << "step s beta gamma beta_gamma x y z t px py pz pt\n";
+    write_reduced_line(reduced_, sim);
+    write_ref_line(ref_, sim);
+  }
+}
+
+void DiagnosticsWriter::after_slice(const Simulation& sim) {
+  if (!options_.enable) return;
+  write_reduced_line(reduced_, sim);
+  write_ref_line(ref_, sim);
+}
+
+void DiagnosticsWriter::monitor(const elements::BeamMonitor& m, const Simulation& sim) {
+  if (sim.period % m.period_sample_intervals != 0) return;
+  const auto attrs = beam_attributes(sim, sim.beam);
+  const BeamFrame frame = make_frame(sim.beam, sim, attrs);
+  if (m.file_based) {
+    // One file per visit: <name>_%0<digits>T.h5, committed at once.
+    char digits[32];
+    std::snprintf(digits, sizeof digits, "%0*llu", options_.file_min_digits,
+                  static_cast<unsigned long long>(sim.step));
+    OpenPMDSeriesWriter w((staging_dir_ / "openPMD" / (m.output_name + "_" + digits + ".h5")).string(), version_);
+    w.write_iteration(sim.step, frame);
+    w.commit();
+    return;
+  }
+  auto& writer = series_[m.output_name];
+  if (!writer) {
+    writer = std::make_unique<OpenPMDSeriesWriter>((staging_dir_ / "openPMD" / (m.output_name + ".h5")).string(),
+                                                   version_);
+  }
+  writer->write_iteration(sim.step, frame);
+  writer->flush();
+}
+
+void DiagnosticsWriter::progress(std::uint64_t step, std::uint64_t total_steps) {
+  if (on_progress) on_progress(step, total_steps);
+}
+
+void DiagnosticsWriter::final(const Simulation& sim) {
+  if (options_.enable) {
+    reduced_.close();
+    ref_.close();
+    std::ofstream reduced_final(staging_dir_ / "reduced_beam_characteristics_final.0");
+    std::ofstream ref_final(staging_dir_ / "ref_particle_final.0");
+    set_number_format(reduced_final);
+    set_number_format(ref_final);
+    reduced_final << "step s";
+    for (const auto& kv : BeamMoments{}.named_values()) reduced_final << ' ' << kv.first;
+    reduced_final << '\n';
+    ref_final << "step s beta gamma beta_gamma x y z t px py pz pt\n";
+    write_reduced_line(reduced_final, sim);
+    write_ref_line(ref_final, sim);
+    if (!reduced_final || !ref_final) throw RunError("cannot write the final diagnostics into " + staging_dir_.string());
+  }
+  if (sim.lost.size() > 0) {
+    OpenPMDSeriesWriter lost((staging_dir_ / "openPMD" / "particles_lost.h5").string(), version_);
+    BeamFrame frame = make_frame(sim.lost, sim, beam_attributes(sim, sim.lost));
+    frame.s_lost = sim.lost.s_lost.data();
+    lost.write_iteration(sim.step, frame);
+    lost.commit();
+  }
+  for (auto& [name, writer] : series_) writer->commit();
+  series_.clear();
+}
+
+void DiagnosticsWriter::write_reduced_line(std::ofstream& out, const Simulation& sim) {
+  out << sim.step << ' ' << sim.ref.s;
+  for (const auto& kv : compute_moments(sim.beam, sim.ref).named_values()) out << ' ' << kv.second;
+  out << '\n';
+}
+
+void DiagnosticsWriter::write_ref_line(std::ofstream& out, const Simulation& sim) {
+  const RefPart& r = sim.ref;
+  out << sim.step << ' ' << r.s << ' ' << r.beta() << ' ' << r.gamma() << ' ' << r.beta_gamma() << ' ' << r.x << ' '
+      << r.y << ' ' << r.z << ' ' << r.t << ' ' << r.px << ' ' << r.py << ' ' << r.pz << ' ' << r.pt << '\n';
+}
+
+fs::path DiagnosticsWriter::commit() {
+  if (committed_) return final_dir_;
+  for (auto& [name, writer] : series_) writer->commit();
+  series_.clear();
+  reduced_.close();
+  ref_.close();
+  std::error_code ec;
+  if (fs::exists(final_dir_)) {
+    // Keep the previous results, as ImpactX does, under a name that says when they were moved.
+    const auto stamp = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+    fs::path old = final_dir_;
+    old += ".old." + std::to_string(stamp);
+    fs::rename(final_dir_, old, ec);
+    if (ec) throw RunError("cannot move the previous " + final_dir_.string() + " aside: " + ec.message());
+  }
+  fs::rename(staging_dir_, final_dir_, ec);
+  if (ec) throw RunError("cannot move the results to " + final_dir_.string() + ": " + ec.message());
+  committed_ = true;
+  return final_dir_;
+}
+
+void DiagnosticsWriter::abandon() {
+  for (auto& [name, writer] : series_) writer->abandon();
+  series_.clear();
+  reduced_.close();
+  ref_.close();
+  std::error_code ec;
+  fs::remove_all(staging_dir_, ec);
+  committed_ = true;  // nothing left to clean up
+}
+
+}  // namespace wakeline::io

@@ -1,0 +1,309 @@
+#include "io/OpenPMDWriter.hpp"
+
+#include <hdf5.h>
+
+#include <array>
+#include <ctime>
+#include <filesystem>
+#include <initializer_list>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+
+#include "core/Error.hpp"
+
+namespace wakeline::io {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The header stores the file id as std::int64_t so that it need not include hdf5.h.
+static_assert(std::is_same_v<hid_t, std::int64_t>, "HDF5 >= 1.10 uses 64-bit identifiers");
+
+// openPMD unitDimension: powers of (L, M, T, I, theta, N, J).
+using UnitDimension = std::array<double, 7>;
+constexpr UnitDimension kDimensionless{};
+constexpr UnitDimension kLength{1, 0, 0, 0, 0, 0, 0};
+constexpr UnitDimension kChargePerMass{0, -1, 1, 1, 0, 0, 0};  // C/kg = A s kg^-1
+
+[[noreturn]] void fail(const std::string& what) { throw RunError("openPMD/HDF5: " + what); }
+
+void check(herr_t status, const std::string& what) {
+  if (status < 0) fail(what);
+}
+
+// Owns one HDF5 identifier and releases it with the matching H5*close function, so that an
+// exception in the middle of writing an iteration leaks no handles.
+class Handle {
+ public:
+  using Closer = herr_t (*)(hid_t);
+  Handle(hid_t id, Closer closer, const std::string& what) : id_(id), closer_(closer) {
+    if (id_ < 0) fail(what);
+  }
+  ~Handle() {
+    if (id_ >= 0) closer_(id_);
+  }
+  Handle(Handle&& other) noexcept : id_(std::exchange(other.id_, H5I_INVALID_HID)), closer_(other.closer_) {}
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  Handle& operator=(Handle&&) = delete;
+  [[nodiscard]] hid_t get() const { return id_; }
+
+ private:
+  hid_t id_;
+  Closer closer_;
+};
+
+Handle make_group(hid_t parent, const std::string& name) {
+  return {H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
+          "cannot create group '" + name + "'"};
+}
+
+Handle scalar_space() { return {H5Screate(H5S_SCALAR), H5Sclose, "cannot create dataspace"}; }
+
+Handle vector_space(hsize_t n) {
+  // A zero extent is legal in a simple dataspace; openPMD readers see a 0-length record.
+  return {H5Screate_simple(1, &n, nullptr), H5Sclose, "cannot create dataspace"};
+}
+
+void write_attribute(hid_t obj, const std::string& name, hid_t type, hid_t space, const void* data) {
+  Handle attr(H5Acreate2(obj, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+              "cannot create attribute '" + name + "'");
+  check(H5Awrite(attr.get(), type, data), "cannot write attribute '" + name + "'");
+}
+
+// Scalar attributes use an H5S_SCALAR dataspace: a one-element array reads back as an array in
+// h5py and fails the exact type checks of openPMD-validator.
+template <class T>
+void attribute(hid_t obj, const std::string& name, hid_t type, T value) {
+  write_attribute(obj, name, type, scalar_space().get(), &value);
+}
+
+template <class T, std::size_t N>
+void array_attribute(hid_t obj, const std::string& name, hid_t type, const std::array<T, N>& values) {
+  write_attribute(obj, name, type, vector_space(N).get(), values.data());
+}
+
+// Fixed-length, NUL-terminated ASCII: what openPMD-api writes and what openPMD-viewer,
+// openpmd-beamphysics and the validator expect (variable-length strings come back as Python
+// str instead of bytes and break them).
+void string_attribute(hid_t obj, const std::string& name, const std::string& value) {
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose, "cannot create string type");
+  check(H5Tset_size(type.get(), value.size() + 1), "cannot size string type");
+  check(H5Tset_strpad(type.get(), H5T_STR_NULLTERM), "cannot set string padding");
+  check(H5Tset_cset(type.get(), H5T_CSET_ASCII), "cannot set string charset");
+  write_attribute(obj, name, type.get(), scalar_space().get(), value.c_str());
+}
+
+// Attributes every openPMD record carries (on the record group, or on the dataset of a scalar
+// record). timeOffset is float like openPMD-api's default; all our records are at `time`.
+void record_attributes(hid_t obj, const UnitDimension& dim) {
+  array_attribute(obj, "unitDimension", H5T_NATIVE_DOUBLE, dim);
+  attribute(obj, "timeOffset", H5T_NATIVE_FLOAT, 0.0f);
+}
+
+// Our data are stored in the SI (or dimensionless) unit the record declares, so unitSI = 1.
+void component_attributes(hid_t obj) { attribute(obj, "unitSI", H5T_NATIVE_DOUBLE, 1.0); }
+
+Handle write_dataset(hid_t parent, const std::string& name, hid_t type, std::size_t n, const void* data) {
+  Handle space = vector_space(n);
+  Handle dset(H5Dcreate2(parent, name.c_str(), type, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+              H5Dclose, "cannot create dataset '" + name + "'");
+  // With n == 0 there is nothing to write (and the caller's pointer may be null).
+  if (n > 0) check(H5Dwrite(dset.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "cannot write dataset '" + name + "'");
+  return dset;
+}
+
+void scalar_record(hid_t species, const std::string& name, hid_t type, std::size_t n, const void* data,
+                   const UnitDimension& dim) {
+  // A scalar record is one dataset carrying both the record and the component attributes.
+  Handle dset = write_dataset(species, name, type, n, data);
+  record_attributes(dset.get(), dim);
+  component_attributes(dset.get());
+}
+
+constexpr std::array<const char*, 3> kComponents{"x", "y", "t"};  // s-based tracking, as ImpactX
+
+void vector_record(hid_t species, const std::string& name, std::size_t n, const std::array<const double*, 3>& data,
+                   const UnitDimension& dim) {
+  Handle record = make_group(species, name);
+  record_attributes(record.get(), dim);
+  for (std::size_t c = 0; c < kComponents.size(); ++c) {
+    Handle dset = write_dataset(record.get(), kComponents[c], H5T_NATIVE_DOUBLE, n, data[c]);
+    component_attributes(dset.get());
+  }
+}
+
+// openPMD constant record components: an empty group with `value` and `shape` in place of a
+// dataset. ImpactX stores the reference particle's x, y, t this way as positionOffset.
+void constant_vector_record(hid_t species, const std::string& name, std::size_t n,
+                            const std::array<double, 3>& values, const UnitDimension& dim) {
+  Handle record = make_group(species, name);
+  record_attributes(record.get(), dim);
+  for (std::size_t c = 0; c < kComponents.size(); ++c) {
+    Handle component = make_group(record.get(), kComponents[c]);
+    attribute(component.get(), "value", H5T_NATIVE_DOUBLE, values[c]);
+    array_attribute(component.get(), "shape", H5T_NATIVE_UINT64, std::array<std::uint64_t, 1>{n});
+    component_attributes(component.get());
+  }
+}
+
+// openPMD names records and species with [A-Za-z0-9_]+; readers split other names oddly.
+bool valid_openpmd_name(const std::string& name) {
+  if (name.empty()) return false;
+  for (char ch : name) {
+    const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// openPMD's date format "YYYY-MM-DD HH:mm:ss +hhmm" (checked by a regex in openPMD-validator).
+std::string openpmd_date() {
+  const std::time_t now = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&now, &local);
+  char buf[64];
+  const std::size_t len = std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S %z", &local);
+  return {buf, len};
+}
+
+std::string temporary_sibling(const std::string& final_path) {
+  const fs::path path(final_path);
+  if (!path.has_filename()) fail("output path '" + final_path + "' names no file");
+  return (path.parent_path() / ("." + path.filename().string() + ".partial")).string();
+}
+
+void validate(std::uint64_t iteration, const BeamFrame& f, const std::set<std::uint64_t>& written) {
+  if (written.count(iteration) != 0)
+    fail("iteration " + std::to_string(iteration) + " was already written");
+  if (!valid_openpmd_name(f.species))
+    fail("species name '" + f.species + "' is not a valid openPMD name ([A-Za-z0-9_]+)");
+  if (f.n > 0) {
+    for (const void* p : std::initializer_list<const void*>{f.x, f.y, f.t, f.px, f.py, f.pt, f.qm, f.w, f.id})
+      if (p == nullptr) fail("BeamFrame has n = " + std::to_string(f.n) + " but a null particle array");
+  }
+  std::set<std::string> names;
+  for (const auto& attr : f.attributes) {
+    if (attr.first.empty()) fail("empty species attribute name");
+    if (!names.insert(attr.first).second) fail("species attribute '" + attr.first + "' given twice");
+  }
+}
+
+}  // namespace
+
+OpenPMDSeriesWriter::OpenPMDSeriesWriter(std::string final_path, std::string software_version)
+    : final_path_(std::move(final_path)), temp_path_(temporary_sibling(final_path_)) {
+  // Check the directory ourselves: H5Fcreate would only say "unable to open file" and print
+  // its whole error stack.
+  const fs::path dir = fs::path(temp_path_).parent_path();
+  if (!dir.empty() && !fs::is_directory(dir)) fail("output directory '" + dir.string() + "' does not exist");
+
+  // CLOSE_STRONG: H5Fclose really closes the file (and every object still open in it), so the
+  // file is complete on disk before commit() renames it or abandon() deletes it.
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "cannot create file access list");
+  check(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG), "cannot set close degree");
+  // TRUNC: a stale temporary left by a killed run is simply overwritten.
+  file_ = H5Fcreate(temp_path_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get());
+  if (file_ < 0) fail("cannot create '" + temp_path_ + "'");
+  owns_temp_ = true;
+
+  try {
+    // Root attributes of openPMD 1.1.0 as openPMD-api writes them for ImpactX (extension 0:
+    // ImpactX claims no extension; BeamPhysics has no 1.1 ID). No meshesPath: there are no meshes.
+    const hid_t root = file_;
+    string_attribute(root, "openPMD", "1.1.0");
+    attribute(root, "openPMDextension", H5T_NATIVE_UINT32, std::uint32_t{0});
+    string_attribute(root, "basePath", "/data/%T/");
+    string_attribute(root, "particlesPath", "particles/");
+    string_attribute(root, "iterationEncoding", "groupBased");
+    string_attribute(root, "iterationFormat", "/data/%T/");  // must equal basePath for groupBased
+    string_attribute(root, "software", "Wakeline");
+    string_attribute(root, "softwareVersion", software_version);
+    string_attribute(root, "date", openpmd_date());
+    make_group(root, "data");
+  } catch (...) {
+    abandon();
+    throw;
+  }
+}
+
+OpenPMDSeriesWriter::~OpenPMDSeriesWriter() { abandon(); }
+
+void OpenPMDSeriesWriter::require_writable(const char* what) const {
+  if (file_ < 0) fail(std::string("cannot ") + what + ": '" + final_path_ + "' is already committed or abandoned");
+  if (failed_) fail(std::string("cannot ") + what + ": an earlier write to '" + temp_path_ + "' failed");
+}
+
+void OpenPMDSeriesWriter::write_iteration(std::uint64_t iteration, const BeamFrame& f) {
+  require_writable("write an iteration");
+  // Reject bad input before touching the file, so that a caller error leaves the series intact.
+  validate(iteration, f, written_);
+
+  failed_ = true;  // until this iteration is complete: HDF5 errors leave a partial group behind
+  Handle it_group = make_group(file_, "/data/" + std::to_string(iteration));
+  // ImpactX never sets dt, so its files carry openPMD-api's default 1; we do the same.
+  attribute(it_group.get(), "dt", H5T_NATIVE_DOUBLE, 1.0);
+  attribute(it_group.get(), "time", H5T_NATIVE_DOUBLE, f.time);
+  attribute(it_group.get(), "timeUnitSI", H5T_NATIVE_DOUBLE, 1.0);
+
+  Handle particles = make_group(it_group.get(), "particles");
+  Handle species = make_group(particles.get(), f.species);
+  for (const auto& [name, value] : f.attributes) attribute(species.get(), name, H5T_NATIVE_DOUBLE, value);
+
+  const hid_t sp = species.get();
+  // Units as the coordinates really are (ImpactX itself leaves every unitDimension at zero):
+  // x, y and t = c*dt are lengths; px, py, pt are normalised to the reference momentum.
+  vector_record(sp, "position", f.n, {f.x, f.y, f.t}, kLength);
+  vector_record(sp, "momentum", f.n, {f.px, f.py, f.pt}, kDimensionless);
+  constant_vector_record(sp, "positionOffset", f.n, {f.ref_x, f.ref_y, f.ref_t}, kLength);
+  scalar_record(sp, "qm", H5T_NATIVE_DOUBLE, f.n, f.qm, kChargePerMass);
+  scalar_record(sp, "weighting", H5T_NATIVE_DOUBLE, f.n, f.w, kDimensionless);
+
+  // openPMD 1.1 ids are uint64; our lost particles carry a negated id.
+  std::vector<std::uint64_t> ids(f.n);
+  for (std::size_t i = 0; i < f.n; ++i) {
+    const auto v = static_cast<std::uint64_t>(f.id[i]);
+    ids[i] = f.id[i] < 0 ? 0 - v : v;  // unsigned negation: defined even for INT64_MIN
+  }
+  scalar_record(sp, "id", H5T_NATIVE_UINT64, f.n, ids.data(), kDimensionless);
+
+  if (f.s_lost != nullptr) scalar_record(sp, "s_lost", H5T_NATIVE_DOUBLE, f.n, f.s_lost, kLength);
+
+  written_.insert(iteration);
+  failed_ = false;
+}
+
+void OpenPMDSeriesWriter::flush() {
+  require_writable("flush");
+  check(H5Fflush(file_, H5F_SCOPE_LOCAL), "cannot flush '" + temp_path_ + "'");
+}
+
+bool OpenPMDSeriesWriter::close_file() noexcept {
+  if (file_ < 0) return true;
+  const herr_t status = H5Fclose(file_);
+  file_ = -1;
+  return status >= 0;
+}
+
+void OpenPMDSeriesWriter::commit() {
+  require_writable("commit");
+  if (!close_file()) fail("cannot close '" + temp_path_ + "'");
+  std::error_code ec;
+  // rename(2) replaces an existing final file atomically; readers see the old or the new one.
+  fs::rename(temp_path_, final_path_, ec);
+  if (ec) fail("cannot rename '" + temp_path_ + "' to '" + final_path_ + "': " + ec.message());
+  owns_temp_ = false;
+}
+
+void OpenPMDSeriesWriter::abandon() noexcept {
+  close_file();
+  // Only delete a temporary this writer created and still owns: after commit() it is the final
+  // file, and after an earlier abandon() the same name may belong to a newer writer.
+  if (!owns_temp_) return;
+  owns_temp_ = false;
+  std::error_code ec;
+  fs::remove(temp_path_, ec);  // best effort: nothing useful to do if it is already gone
+}
+
+}  // namespace wakeline::io

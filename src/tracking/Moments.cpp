@@ -1,0 +1,184 @@
+#include "tracking/Moments.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+
+namespace wakeline {
+
+namespace {
+
+constexpr std::size_t kChunk = 8192;
+
+// Per-chunk sums. First pass: weights, weighted coordinates, extrema. Second pass: central
+// second moments about the global means.
+struct FirstPass {
+  double w = 0, q = 0;
+  std::array<double, 6> sum{};
+  std::array<double, 6> lo, hi;
+  std::size_t count = 0;
+  FirstPass() {
+    lo.fill(std::numeric_limits<double>::infinity());
+    hi.fill(-std::numeric_limits<double>::infinity());
+  }
+};
+// Index pairs of the second moments needed: xx, xpx, pxpx, yy, ypy, pypy, tt, tpt, ptpt,
+// x pt, px pt, y pt, py pt.
+constexpr std::array<std::pair<int, int>, 13> kPairs{{{0, 0}, {0, 1}, {1, 1}, {2, 2}, {2, 3}, {3, 3}, {4, 4},
+                                                      {4, 5}, {5, 5}, {0, 5}, {1, 5}, {2, 5}, {3, 5}}};
+
+void coords(const Particles& b, std::size_t i, double* c) {
+  c[0] = b.x[i], c[1] = b.px[i], c[2] = b.y[i], c[3] = b.py[i], c[4] = b.t[i], c[5] = b.pt[i];
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, double>> BeamMoments::named_values() const {
+  return {{"mean_x", mean_x},
+          {"min_x", min_x},
+          {"max_x", max_x},
+          {"mean_y", mean_y},
+          {"min_y", min_y},
+          {"max_y", max_y},
+          {"mean_t", mean_t},
+          {"min_t", min_t},
+          {"max_t", max_t},
+          {"sigma_x", sigma_x},
+          {"sigma_y", sigma_y},
+          {"sigma_t", sigma_t},
+          {"mean_px", mean_px},
+          {"min_px", min_px},
+          {"max_px", max_px},
+          {"mean_py", mean_py},
+          {"min_py", min_py},
+          {"max_py", max_py},
+          {"mean_pt", mean_pt},
+          {"min_pt", min_pt},
+          {"max_pt", max_pt},
+          {"sigma_px", sigma_px},
+          {"sigma_py", sigma_py},
+          {"sigma_pt", sigma_pt},
+          {"emittance_x", emittance_x},
+          {"emittance_y", emittance_y},
+          {"emittance_t", emittance_t},
+          {"alpha_x", alpha_x},
+          {"alpha_y", alpha_y},
+          {"alpha_t", alpha_t},
+          {"beta_x", beta_x},
+          {"beta_y", beta_y},
+          {"beta_t", beta_t},
+          {"dispersion_x", dispersion_x},
+          {"dispersion_px", dispersion_px},
+          {"dispersion_y", dispersion_y},
+          {"dispersion_py", dispersion_py},
+          {"emittance_xn", emittance_xn},
+          {"emittance_yn", emittance_yn},
+          {"emittance_tn", emittance_tn},
+          {"charge_C", charge_C}};
+}
+
+BeamMoments compute_moments(const Particles& beam, const RefPart& ref) {
+  const std::size_t n = beam.size();
+  const std::size_t nchunks = (n + kChunk - 1) / kChunk;
+  std::vector<FirstPass> first(nchunks);
+  const auto nc = static_cast<std::int64_t>(nchunks);
+#pragma omp parallel for schedule(static)
+  for (std::int64_t c = 0; c < nc; ++c) {
+    FirstPass& f = first[c];
+    const std::size_t end = std::min(n, (c + 1) * kChunk);
+    for (std::size_t i = c * kChunk; i < end; ++i) {
+      if (beam.id[i] <= 0) continue;
+      double v[6];
+      coords(beam, i, v);
+      const double w = beam.w[i];
+      f.w += w;
+      f.q += w * beam.qm[i];
+      for (int k = 0; k < 6; ++k) {
+        f.sum[k] += w * v[k];
+        f.lo[k] = std::min(f.lo[k], v[k]);
+        f.hi[k] = std::max(f.hi[k], v[k]);
+      }
+      ++f.count;
+    }
+  }
+  FirstPass total;
+  for (const FirstPass& f : first) {
+    total.w += f.w, total.q += f.q, total.count += f.count;
+    for (int k = 0; k < 6; ++k) {
+      total.sum[k] += f.sum[k];
+      total.lo[k] = std::min(total.lo[k], f.lo[k]);
+      total.hi[k] = std::max(total.hi[k], f.hi[k]);
+    }
+  }
+  BeamMoments m;
+  m.count = total.count;
+  if (total.count == 0 || total.w <= 0.0) return m;
+
+  std::array<double, 6> mean{};
+  for (int k = 0; k < 6; ++k) mean[k] = total.sum[k] / total.w;
+
+  std::vector<std::array<double, kPairs.size()>> second(nchunks);
+#pragma omp parallel for schedule(static)
+  for (std::int64_t c = 0; c < nc; ++c) {
+    auto& s = second[c];
+    s.fill(0.0);
+    const std::size_t end = std::min(n, (c + 1) * kChunk);
+    for (std::size_t i = c * kChunk; i < end; ++i) {
+      if (beam.id[i] <= 0) continue;
+      double v[6];
+      coords(beam, i, v);
+      for (int k = 0; k < 6; ++k) v[k] -= mean[k];
+      const double w = beam.w[i];
+      for (std::size_t p = 0; p < kPairs.size(); ++p) s[p] += w * v[kPairs[p].first] * v[kPairs[p].second];
+    }
+  }
+  std::array<double, kPairs.size()> mom{};
+  for (const auto& s : second)
+    for (std::size_t p = 0; p < kPairs.size(); ++p) mom[p] += s[p];
+  for (double& v : mom) v /= total.w;
+  const double xx = mom[0], xpx = mom[1], pxpx = mom[2], yy = mom[3], ypy = mom[4], pypy = mom[5];
+  const double tt = mom[6], tpt = mom[7], ptpt = mom[8], xpt = mom[9], pxpt = mom[10], ypt = mom[11],
+               pypt = mom[12];
+
+  m.mean_x = mean[0], m.mean_px = mean[1], m.mean_y = mean[2], m.mean_py = mean[3], m.mean_t = mean[4],
+  m.mean_pt = mean[5];
+  m.min_x = total.lo[0], m.max_x = total.hi[0], m.min_px = total.lo[1], m.max_px = total.hi[1];
+  m.min_y = total.lo[2], m.max_y = total.hi[2], m.min_py = total.lo[3], m.max_py = total.hi[3];
+  m.min_t = total.lo[4], m.max_t = total.hi[4], m.min_pt = total.lo[5], m.max_pt = total.hi[5];
+  m.sigma_x = std::sqrt(xx), m.sigma_px = std::sqrt(pxpx);
+  m.sigma_y = std::sqrt(yy), m.sigma_py = std::sqrt(pypy);
+  m.sigma_t = std::sqrt(tt), m.sigma_pt = std::sqrt(ptpt);
+
+  const auto emittance = [](double qq, double pp, double qp) { return std::sqrt(std::max(qq * pp - qp * qp, 0.0)); };
+  m.emittance_x = emittance(xx, pxpx, xpx);
+  m.emittance_y = emittance(yy, pypy, ypy);
+  m.emittance_t = emittance(tt, ptpt, tpt);
+
+  // Dispersion and dispersion-corrected Twiss; with no energy spread there is no dispersion.
+  if (ptpt > 0.0) {
+    m.dispersion_x = -xpt / ptpt, m.dispersion_px = -pxpt / ptpt;
+    m.dispersion_y = -ypt / ptpt, m.dispersion_py = -pypt / ptpt;
+  }
+  const auto twiss = [&](double qq, double pp, double qp, double d, double dp, double& alpha, double& beta) {
+    const double qqd = qq - ptpt * d * d, ppd = pp - ptpt * dp * dp, qpd = qp - ptpt * d * dp;
+    const double eps = emittance(qqd, ppd, qpd);
+    if (eps > 0.0) {
+      beta = qqd / eps;
+      alpha = -qpd / eps;
+    }
+  };
+  twiss(xx, pxpx, xpx, m.dispersion_x, m.dispersion_px, m.alpha_x, m.beta_x);
+  twiss(yy, pypy, ypy, m.dispersion_y, m.dispersion_py, m.alpha_y, m.beta_y);
+  if (m.emittance_t > 0.0) {
+    m.beta_t = tt / m.emittance_t;
+    m.alpha_t = -tpt / m.emittance_t;
+  }
+  const double bg = ref.beta_gamma();
+  m.emittance_xn = bg * m.emittance_x, m.emittance_yn = bg * m.emittance_y, m.emittance_tn = bg * m.emittance_t;
+  // charge_C = sum of q * w, with q = qm * mass of the reference species.
+  m.charge_C = total.q * ref.mass;
+  return m;
+}
+
+}  // namespace wakeline
