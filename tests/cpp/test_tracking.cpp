@@ -1,0 +1,179 @@
+// The tracker: step counting, fused vs slice-by-slice pushes, losses, misalignment, periods.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "TestSupport.hpp"
+#include "distribution/Distribution.hpp"
+#include "tracking/Simulation.hpp"
+
+using namespace wakeline;
+using namespace wakeline::elements;
+
+namespace {
+
+struct Recorder : TrackObserver {
+  std::vector<std::uint64_t> monitor_steps, slice_steps;
+  void monitor(const BeamMonitor& /*m*/, const Simulation& sim) override { monitor_steps.push_back(sim.step); }
+  void after_slice(const Simulation& sim) override { slice_steps.push_back(sim.step); }
+};
+
+template <class E>
+E thick(double ds, int nslice) {
+  E e;
+  e.ds = ds;
+  e.nslice = nslice;
+  return e;
+}
+
+Simulation beam_sim(std::size_t n, std::uint64_t seed = 11) {
+  Simulation sim;
+  sim.ref = test::electron_GeV(0.1);
+  Distribution d;
+  d.kind = DistributionKind::gaussian;
+  d.planes = {PlaneParameters{1e-3, 1e-4, 0.2}, PlaneParameters{1e-3, 1e-4, -0.2}, PlaneParameters{1e-3, 1e-3, 0}};
+  sample(d, n, seed, sim.ref, 1.0, sim.beam);
+  return sim;
+}
+
+Lattice fodo_with_monitors() {
+  auto qf = thick<Quad>(0.5, 2), qd = thick<Quad>(0.5, 2);
+  qf.k = 2.0, qd.k = -2.0;
+  auto b = thick<Sbend>(0.3, 3);
+  b.rc = 5.0;
+  Lattice lat;
+  lat.elements = {BeamMonitor{}, thick<Drift>(1.0, 3), BeamMonitor{}, qf, b, qd, BeamMonitor{}};
+  return lat;
+}
+
+void expect_same_beam(const Particles& a, const Particles& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    ASSERT_EQ(a.x[i], b.x[i]) << i;
+    ASSERT_EQ(a.px[i], b.px[i]) << i;
+    ASSERT_EQ(a.y[i], b.y[i]) << i;
+    ASSERT_EQ(a.t[i], b.t[i]) << i;
+    ASSERT_EQ(a.pt[i], b.pt[i]) << i;
+  }
+}
+
+}  // namespace
+
+TEST(Tracking, StepsCountEverySliceAndThinElement) {
+  Simulation sim = beam_sim(100);
+  sim.lattice = fodo_with_monitors();
+  Recorder rec;
+  track_particles(sim, rec);
+  // monitor (1), drift (2..4), monitor (5), quad (6,7), bend (8..10), quad (11,12), monitor (13)
+  EXPECT_EQ(rec.monitor_steps, (std::vector<std::uint64_t>{1, 5, 13}));
+  EXPECT_EQ(sim.step, 13u);
+  EXPECT_NEAR(sim.ref.s, 1.0 + 0.5 + 0.3 + 0.5, 1e-14);
+}
+
+TEST(Tracking, FusedPushEqualsSliceBySlice) {
+  Simulation fused = beam_sim(5000), sliced = beam_sim(5000);
+  fused.lattice = sliced.lattice = fodo_with_monitors();
+  fused.lattice.periods = sliced.lattice.periods = 3;
+  sliced.slice_step_diagnostics = true;  // a barrier after every slice
+  Recorder r1, r2;
+  track_particles(fused, r1);
+  track_particles(sliced, r2);
+  expect_same_beam(fused.beam, sliced.beam);
+  EXPECT_EQ(r2.slice_steps.size(), 39u);
+}
+
+TEST(Tracking, PeriodsEqualRepeatedLattice) {
+  Simulation periodic = beam_sim(1000), unrolled = beam_sim(1000);
+  periodic.lattice = fodo_with_monitors();
+  periodic.lattice.periods = 4;
+  for (int p = 0; p < 4; ++p)
+    for (const Element& e : periodic.lattice.elements) unrolled.lattice.elements.push_back(e);
+  TrackObserver none;
+  track_particles(periodic, none);
+  track_particles(unrolled, none);
+  expect_same_beam(periodic.beam, unrolled.beam);
+  EXPECT_EQ(periodic.step, unrolled.step);
+}
+
+TEST(Tracking, TransportAgreesWithTransferMap) {
+  Simulation sim = beam_sim(200);
+  sim.lattice = fodo_with_monitors();
+  const Matrix6 m = transfer_map(sim.lattice, sim.ref);
+  const Particles before = sim.beam;
+  TrackObserver none;
+  track_particles(sim, none);
+  for (std::size_t i = 0; i < before.size(); ++i) {
+    const double z[6] = {before.x[i], before.px[i], before.y[i], before.py[i], before.t[i], before.pt[i]};
+    const double got[6] = {sim.beam.x[i], sim.beam.px[i], sim.beam.y[i], sim.beam.py[i], sim.beam.t[i], sim.beam.pt[i]};
+    for (int r = 0; r < 6; ++r) {
+      double expect = 0;
+      for (int c = 0; c < 6; ++c) expect += m(r, c) * z[c];
+      ASSERT_NEAR(got[r], expect, 1e-15 + 1e-12 * std::fabs(expect));
+    }
+  }
+}
+
+TEST(Tracking, ApertureLossesAreCountedOnce) {
+  Simulation sim = beam_sim(20000);
+  auto d = thick<Drift>(2.0, 4);
+  d.aperture.aperture_x = 1.2e-3;
+  d.aperture.aperture_y = 1.5e-3;
+  sim.lattice.elements = {d, thick<Drift>(1.0, 1)};
+  const Particles initial = sim.beam;
+  TrackObserver none;
+  track_particles(sim, none);
+  EXPECT_EQ(sim.beam.size() + sim.lost.size(), initial.size());  // alive + lost = initial
+  EXPECT_GT(sim.lost.size(), 1000u);
+  const std::set<double> slice_ends = {0.5, 1.0, 1.5, 2.0};
+  std::set<std::int64_t> ids;
+  for (std::size_t i = 0; i < sim.lost.size(); ++i) {
+    EXPECT_TRUE(slice_ends.count(sim.lost.s_lost[i])) << sim.lost.s_lost[i];
+    const double u = sim.lost.x[i] / 1.2e-3, v = sim.lost.y[i] / 1.5e-3;
+    EXPECT_GT(u * u + v * v, 1.0);  // lost where it was outside, coordinates kept at loss
+    EXPECT_GT(sim.lost.id[i], 0);
+    ids.insert(sim.lost.id[i]);
+  }
+  for (std::size_t i = 0; i < sim.beam.size(); ++i) {
+    EXPECT_GT(sim.beam.id[i], 0);
+    ids.insert(sim.beam.id[i]);
+  }
+  EXPECT_EQ(ids.size(), initial.size());  // every particle accounted for exactly once
+}
+
+TEST(Tracking, MisalignmentEqualsShiftingTheBeam) {
+  auto q = thick<Quad>(0.4, 2);
+  q.k = 3.0;
+  auto shifted = q;
+  shifted.alignment.dx = 2e-4;
+  shifted.alignment.dy = -1e-4;
+  shifted.alignment.rotation_deg = 0.0;
+  Simulation a = beam_sim(500), b = beam_sim(500);
+  a.lattice.elements = {shifted};
+  b.lattice.elements = {q};
+  for (std::size_t i = 0; i < b.beam.size(); ++i) b.beam.x[i] -= 2e-4, b.beam.y[i] += 1e-4;
+  TrackObserver none;
+  track_particles(a, none);
+  track_particles(b, none);
+  for (std::size_t i = 0; i < a.beam.size(); ++i) {
+    EXPECT_NEAR(a.beam.x[i], b.beam.x[i] + 2e-4, 1e-15);
+    EXPECT_NEAR(a.beam.y[i], b.beam.y[i] - 1e-4, 1e-15);
+    EXPECT_NEAR(a.beam.px[i], b.beam.px[i], 1e-15);
+  }
+}
+
+TEST(Tracking, RolledQuadIsASkewQuad) {
+  // A quad rolled by 45 degrees couples x and y: x_out depends on y_in.
+  auto q = thick<Quad>(0.3, 1);
+  q.k = 2.0;
+  q.alignment.rotation_deg = 45.0;
+  Simulation sim = beam_sim(1);
+  sim.beam.x[0] = 0, sim.beam.px[0] = 0, sim.beam.y[0] = 1e-3, sim.beam.py[0] = 0, sim.beam.t[0] = 0,
+  sim.beam.pt[0] = 0;
+  sim.lattice.elements = {q};
+  TrackObserver none;
+  track_particles(sim, none);
+  // shift_in rotates (x, y) by +45 degrees (ImpactX convention), shift_out back: x_out = y (c_f - c_d)/2.
+  const FocusBlock f = focus_block(2.0, 0.3), d = focus_block(-2.0, 0.3);
+  EXPECT_NEAR(sim.beam.x[0], 1e-3 * 0.5 * (f.c - d.c), 1e-15);
+  EXPECT_NEAR(sim.beam.y[0], 1e-3 * 0.5 * (f.c + d.c), 1e-15);
+}
