@@ -1,6 +1,6 @@
 // Push throughput of a linear beamline: particle-elements per second through a 50-element
-// line (10 FODO cells: drift, quad, drift, quad, drift; one slice each), 10^6 particles,
-// double precision. Run: build/release/bin/bench_push  (or benchmarks/run_push.sh)
+// line (10 cells of drift, focusing quad, sector bend, defocusing quad, drift; one slice each),
+// 10^6 particles, double precision. Run: benchmarks/run_push.sh
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
@@ -15,12 +15,14 @@ namespace {
 Lattice fodo_line(int cells) {
   Lattice lat;
   for (int c = 0; c < cells; ++c) {
-    elements::Drift d1, d2, d3;
-    d1.ds = 0.25, d2.ds = 0.5, d3.ds = 0.25;
+    elements::Drift d1, d2;
+    d1.ds = d2.ds = 0.25;
     elements::Quad qf, qd;
     qf.ds = qd.ds = 1.0;
     qf.k = 1.0, qd.k = -1.0;
-    lat.elements.insert(lat.elements.end(), {d1, qf, d2, qd, d3});
+    elements::Sbend b;  // dense 6x6 map: the most expensive linear kernel
+    b.ds = 0.5, b.rc = 10.0;
+    lat.elements.insert(lat.elements.end(), {d1, qf, b, qd, d2});
   }
   return lat;
 }

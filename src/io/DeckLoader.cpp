@@ -18,7 +18,7 @@ using namespace wakeline::elements;
 std::string where(const InputDeck& deck, const std::string& key) { return deck.location(key).str(); }
 
 [[noreturn]] void fail(const InputDeck& deck, const std::string& key, const std::string& message) {
-  throw InputError(key, deck.contains(key) ? where(deck, key) : "", message);
+  throw InputError(key, deck.contains(key) ? where(deck, key) : deck.file_name(), message);
 }
 
 std::string fmt(double v) {
@@ -417,14 +417,12 @@ RunSetup load_run(InputDeck& deck, std::optional<std::uint64_t> seed_override) {
   setup.bunch_charge = deck.get_double("beam.charge");
   require(deck, "beam.charge", setup.bunch_charge, setup.bunch_charge >= 0.0,
           "it must be >= 0 (C); the sign comes from the species");
-  if (seed_override) {
-    setup.seed = *seed_override;
-  } else if (const auto s = deck.query_int("beam.seed")) {
+  setup.seed = kDefaultSeed;
+  if (const auto s = deck.query_int("beam.seed")) {
     require(deck, "beam.seed", static_cast<double>(*s), *s >= 0, "it must be >= 0");
     setup.seed = static_cast<std::uint64_t>(*s);
-  } else {
-    setup.seed = kDefaultSeed;
   }
+  if (seed_override) setup.seed = *seed_override;  // --seed wins over beam.seed
 
   // Lattice.
   const long long nslice = deck.query_int("lattice.nslice").value_or(1);

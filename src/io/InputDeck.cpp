@@ -254,6 +254,7 @@ InputDeck InputDeck::from_file(const std::string& path) {
   const std::string text = read_file(path, ok);
   if (!ok) throw InputError("", path, "cannot read input file '" + path + "'");
   InputDeck deck;
+  deck.main_file_ = path;
   std::vector<std::string> include_stack{canonical_key(path)};
   deck.parse_text(text, path, include_stack);
   return deck;
@@ -261,6 +262,7 @@ InputDeck InputDeck::from_file(const std::string& path) {
 
 InputDeck InputDeck::from_string(const std::string& text, const std::string& name) {
   InputDeck deck;
+  deck.main_file_ = name;
   std::vector<std::string> include_stack{canonical_key(name)};
   deck.parse_text(text, name, include_stack);
   return deck;
@@ -379,7 +381,7 @@ const InputDeck::Definition& InputDeck::require(const std::string& key) {
       message +=
           " (the deck defines '" + guess + "' at " + defs_.at(guess).where.str() + "; is that a typo?)";
     }
-    throw InputError(key, "", message);
+    throw InputError(key, main_file_, message);
   }
   return *def;
 }

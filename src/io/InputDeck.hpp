@@ -65,6 +65,8 @@ class InputDeck {
 
   // Where the effective (last) definition of `key` is; an empty location if the key is not defined.
   [[nodiscard]] SourceLocation location(const std::string& key) const;
+  // The deck's file name (or the name given to from_string): cited for keys that are missing.
+  [[nodiscard]] const std::string& file_name() const { return main_file_; }
   // Every key defined (file + overrides), in first-definition order.
   [[nodiscard]] std::vector<std::string> keys() const;
   // Defined keys that were never asked for (get/query/declare) nor used by an expression that was evaluated.
@@ -102,6 +104,7 @@ class InputDeck {
   double evaluate_top(const std::string& expr, const std::string& key, const SourceLocation& where,
                       const std::string& expected);
 
+  std::string main_file_;  // the deck's file (or name): where a missing key should have been
   std::unordered_map<std::string, Definition> defs_;
   std::vector<std::string> order_;    // keys in first-definition order
   std::set<std::string> asked_;       // keys the program asked for or declared
