@@ -14,6 +14,8 @@ struct BeamMonitor : ElementCommon {
   std::string backend = "h5";
   bool file_based = false;         // encoding = f: one file per iteration
   int period_sample_intervals = 1; // write every N-th period
+  bool write_particles = true;     // `particles`: the particle records
+  bool write_moments = true;       // `beam_moments`: the reduced beam characteristics as attributes
 
   void push_reference(RefPart& /*ref*/) const {}
   [[nodiscard]] Matrix6 linear_map(const RefPart& /*ref*/) const { return Matrix6::identity(); }

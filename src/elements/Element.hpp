@@ -1,6 +1,6 @@
 #pragma once
 // The list of element types. Adding an element: write its header, add it here, teach the deck
-// reader its keys (io/LatticeReader.cpp) and add a test.
+// reader its keys (io/DeckLoader.cpp) and add a test.
 #include <string>
 #include <variant>
 

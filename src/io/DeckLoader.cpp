@@ -65,15 +65,22 @@ void read_algorithm(InputDeck& deck, std::vector<std::string>& notices) {
   }
   // Space charge, CSR and ISR are not modelled yet: off is accepted, anything else refused.
   const std::string sc = query_string_or(deck, "algo.space_charge", "false");
-  if (sc != "false" && sc != "0" && sc != "off" && sc != "none") {
+  std::string off = sc;  // ImpactX compares in lower case
+  std::transform(off.begin(), off.end(), off.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (off != "false" && off != "0" && off != "off" && off != "none") {
     fail(deck, "algo.space_charge",
          "'" + sc + "' space charge is not available in this version of Wakeline; valid values: false");
   }
   for (const char* key : {"algo.csr", "algo.isr", "algo.spin"}) {
     if (query_bool_or(deck, key, false)) fail(deck, key, "is not available in this version of Wakeline; valid: false");
   }
-  const std::string bc = query_string_or(deck, "algo.particle_bc", "none");
-  if (bc != "none") fail(deck, "algo.particle_bc", "'" + bc + "' is not available in this version; valid: none");
+  const std::string bc = query_string_or(deck, "algo.particle_bc", "open");
+  if (bc != "open" && bc != "none") {
+    fail(deck, "algo.particle_bc", "'" + bc + "' is not available in this version of Wakeline; valid: open");
+  }
+  if (query_bool_or(deck, "algo.short_range_wakefields", false)) {
+    fail(deck, "algo.short_range_wakefields", "is not available in this version of Wakeline; valid: false");
+  }
   (void)notices;
 }
 
@@ -123,8 +130,8 @@ Distribution read_distribution(InputDeck& deck) {
     t.kT = get_positive(deck, "beam.kT");
     t.kT_halo = query_double_or(deck, "beam.kT_halo", t.kT);
     require(deck, "beam.kT_halo", t.kT_halo, t.kT_halo > 0.0, "it must be > 0");
-    t.normalize = query_double_or(deck, "beam.normalize", 1.0);
-    t.normalize_halo = query_double_or(deck, "beam.normalize_halo", 1.0);
+    t.normalize = deck.get_double("beam.normalize");
+    t.normalize_halo = query_double_or(deck, "beam.normalize_halo", t.normalize);
     t.halo = query_double_or(deck, "beam.halo", 0.0);
     require(deck, "beam.halo", t.halo, t.halo >= 0.0 && t.halo <= 1.0, "it must be in [0, 1]");
   } else if (d.kind != DistributionKind::empty) {
@@ -158,8 +165,11 @@ Distribution read_distribution(InputDeck& deck) {
     const char* disp[4] = {"beam.dispX", "beam.dispPx", "beam.dispY", "beam.dispPy"};
     for (int j = 0; j < 4; ++j) d.dispersion[j] = query_double_or(deck, disp[j], 0.0);
   }
-  const char* means[6] = {"beam.meanX", "beam.meanPx", "beam.meanY", "beam.meanPy", "beam.meanT", "beam.meanPt"};
-  for (int j = 0; j < 6; ++j) d.mean[j] = query_double_or(deck, means[j], 0.0);
+  // ImpactX reads no means for the thermal distribution (it is centred by construction).
+  if (d.kind != DistributionKind::thermal) {
+    const char* means[6] = {"beam.meanX", "beam.meanPx", "beam.meanY", "beam.meanPy", "beam.meanT", "beam.meanPt"};
+    for (int j = 0; j < 6; ++j) d.mean[j] = query_double_or(deck, means[j], 0.0);
+  }
   return d;
 }
 
@@ -181,6 +191,11 @@ const std::vector<std::string> kTypes = {"drift",     "quad",   "sbend",       "
 struct ElementReader {
   InputDeck& deck;
   int default_nslice;
+  std::vector<std::string>& notices;
+
+  void notice(const std::string& key, const std::string& text) {
+    notices.push_back("notice: " + where(deck, key) + ": '" + key + "' " + text);
+  }
 
   void common(ElementCommon& e, const std::string& n, bool thick, bool aligned, bool aperture) {
     e.name = query_string_or(deck, n + ".name", n);
@@ -188,6 +203,9 @@ struct ElementReader {
       e.ds = deck.get_double(n + ".ds");
       e.nslice = static_cast<int>(deck.query_int(n + ".nslice").value_or(default_nslice));
       require(deck, n + ".nslice", e.nslice, e.nslice >= 1, "it must be >= 1");
+    } else if (deck.contains(n + ".nslice")) {
+      deck.declare(n + ".nslice");
+      notice(n + ".nslice", "has no effect: a thin element is applied in one step");
     }
     if (aligned) {
       e.alignment.dx = query_double_or(deck, n + ".dx", 0.0);
@@ -224,7 +242,7 @@ struct ElementReader {
     }
     if (type == "dipedge") {
       DipEdge e;
-      common(e, n, false, true, false);
+      common(e, n, false, true, true);
       e.psi = d("psi"), e.rc = d("rc"), e.g = d("g");
       e.K2 = q("K2", 1.0);
       // Keys of the nonlinear model; only the linear model is available here.
@@ -252,7 +270,7 @@ struct ElementReader {
     }
     if (type == "multipole") {
       Multipole e;
-      common(e, n, false, true, false);
+      common(e, n, false, true, true);
       e.multipole = static_cast<int>(deck.get_int(n + ".multipole"));
       require(deck, n + ".multipole", e.multipole, e.multipole >= 1, "it must be >= 1 (1 = dipole, 2 = quad, ...)");
       e.k_normal = d("k_normal"), e.k_skew = d("k_skew");
@@ -260,14 +278,14 @@ struct ElementReader {
     }
     if (type == "kicker") {
       Kicker e;
-      common(e, n, false, true, false);
+      common(e, n, false, true, true);
       e.xkick = d("xkick"), e.ykick = d("ykick");
       e.field_units = one_of(deck, n + ".units", "dimensionless", {"dimensionless", "T-m"}) == "T-m";
       return e;
     }
     if (type == "thin_dipole") {
       ThinDipole e;
-      common(e, n, false, true, false);
+      common(e, n, false, true, true);
       e.theta_deg = d("theta"), e.rc = d("rc");
       if (e.rc == 0.0) fail(deck, n + ".rc", "must be nonzero");
       return e;
@@ -286,13 +304,13 @@ struct ElementReader {
     }
     if (type == "buncher") {
       Buncher e;
-      common(e, n, false, true, false);
+      common(e, n, false, true, true);
       e.V = d("V"), e.k = d("k");
       return e;
     }
     if (type == "shortrf") {
       ShortRF e;
-      common(e, n, false, true, false);
+      common(e, n, false, true, true);
       e.V = d("V"), e.freq = d("freq");
       require(deck, n + ".freq", e.freq, e.freq >= 0.0, "it must be >= 0");
       e.phase_deg = q("phase", -90.0);
@@ -300,7 +318,7 @@ struct ElementReader {
     }
     if (type == "linear_map") {
       LinearMap e;
-      common(e, n, false, true, false);
+      common(e, n, false, true, true);
       e.ds = q("ds", 0.0);
       for (int i = 1; i <= 6; ++i)
         for (int j = 1; j <= 6; ++j) {
@@ -313,9 +331,16 @@ struct ElementReader {
       BeamMonitor e;
       common(e, n, false, false, false);
       e.output_name = e.name;
-      e.backend = one_of(deck, n + ".backend", "default", {"default", "h5"});
-      e.backend = "h5";
-      e.file_based = one_of(deck, n + ".encoding", "g", {"g", "f"}) == "f";
+      const std::string backend = one_of(deck, n + ".backend", "default", {"default", "h5", "bp4", "bp5", "json"});
+      if (backend != "default" && backend != "h5") {
+        notice(n + ".backend", "= " + backend + ": Wakeline writes openPMD over HDF5 only; writing " +
+                                   e.output_name + ".h5 instead");
+      }
+      const std::string encoding = one_of(deck, n + ".encoding", "g", {"g", "f", "v"});
+      if (encoding == "v") notice(n + ".encoding", "= v (variable-based) needs ADIOS2; using group-based (g)");
+      e.file_based = encoding == "f";
+      e.write_particles = query_bool_or(deck, n + ".particles", true);
+      e.write_moments = query_bool_or(deck, n + ".beam_moments", true);
       e.period_sample_intervals = static_cast<int>(deck.query_int(n + ".period_sample_intervals").value_or(1));
       require(deck, n + ".period_sample_intervals", e.period_sample_intervals, e.period_sample_intervals >= 1,
               "it must be >= 1");
@@ -356,6 +381,8 @@ struct ElementReader {
 };
 
 // Expands a list of element and line names into the flat lattice.
+// As ImpactX, `reverse` reverses the list of names at its own level only: a line inside a
+// reversed list keeps its order, and no element is itself reversed (ds keeps its sign).
 void expand(InputDeck& deck, const std::string& list_key, const std::vector<std::string>& names, ElementReader& reader,
             std::vector<std::string>& stack, std::vector<Element>& out, std::set<std::string>& used) {
   for (const std::string& n : names) {
@@ -370,15 +397,14 @@ void expand(InputDeck& deck, const std::string& list_key, const std::vector<std:
       if (std::find(stack.begin(), stack.end(), n) != stack.end()) {
         fail(deck, n + ".elements", "line '" + n + "' contains itself");
       }
-      const auto sub = deck.get_strings(n + ".elements");
-      const bool rev = query_bool_or(deck, n + ".reverse", false);
+      auto sub = deck.query_strings(n + ".elements").value_or(std::vector<std::string>{});
+      if (query_bool_or(deck, n + ".reverse", false)) std::reverse(sub.begin(), sub.end());
       const long long repeat = deck.query_int(n + ".repeat").value_or(1);
       require(deck, n + ".repeat", static_cast<double>(repeat), repeat >= 1, "it must be >= 1");
       std::vector<Element> body;
       stack.push_back(n);
       expand(deck, n + ".elements", sub, reader, stack, body, used);
       stack.pop_back();
-      if (rev) std::reverse(body.begin(), body.end());
       for (long long r = 0; r < repeat; ++r) out.insert(out.end(), body.begin(), body.end());
     } else {
       out.push_back(reader.read(n, *type));
@@ -388,11 +414,14 @@ void expand(InputDeck& deck, const std::string& list_key, const std::vector<std:
 
 bool has_prefix(const std::string& key, const std::string& prefix) { return key.rfind(prefix, 0) == 0; }
 
-// ImpactX algorithm keys that only matter for models that are off here (mesh, solvers, CSR/ISR
-// details): accepted with a notice.
-bool inert_algo_key(const std::string& key) {
-  static const std::set<std::string> exact = {"algo.particle_shape", "algo.poisson_solver", "algo.csr_bins",
-                                              "algo.isr_order", "algo.isr_on_ref_part"};
+// ImpactX keys that only matter for models that are off or absent here (mesh, solvers, CSR/ISR
+// details, spin, longitudinal boundary, 2D space-charge current): accepted with a notice.
+bool inert_key(const std::string& key) {
+  static const std::set<std::string> exact = {
+      "algo.particle_shape", "algo.poisson_solver", "algo.csr_bins",  "algo.isr_order", "algo.isr_on_ref_part",
+      "algo.strang_split",   "beam.current",        "beam.bucket_length", "beam.polarization_x",
+      "beam.polarization_y", "beam.polarization_z", "diag.alpha",    "diag.beta",      "diag.tn",
+      "diag.cn"};
   return exact.count(key) || has_prefix(key, "algo.mlmg_") || has_prefix(key, "algo.space_charge.");
 }
 
@@ -414,7 +443,7 @@ RunSetup load_run(InputDeck& deck, std::optional<std::uint64_t> seed_override) {
     require(deck, "beam.npart", static_cast<double>(npart), npart >= 1, "it must be >= 1");
     setup.npart = static_cast<std::size_t>(npart);
   }
-  setup.bunch_charge = deck.get_double("beam.charge");
+  setup.bunch_charge = query_double_or(deck, "beam.charge", 0.0);
   require(deck, "beam.charge", setup.bunch_charge, setup.bunch_charge >= 0.0,
           "it must be >= 0 (C); the sign comes from the species");
   setup.seed = kDefaultSeed;
@@ -430,24 +459,26 @@ RunSetup load_run(InputDeck& deck, std::optional<std::uint64_t> seed_override) {
   const long long periods = deck.query_int("lattice.periods").value_or(1);
   require(deck, "lattice.periods", static_cast<double>(periods), periods >= 1, "it must be >= 1");
   setup.sim.lattice.periods = static_cast<int>(periods);
-  ElementReader reader{deck, static_cast<int>(nslice)};
+  ElementReader reader{deck, static_cast<int>(nslice), setup.notices};
   std::vector<std::string> stack;
   std::set<std::string> used;
-  expand(deck, "lattice.elements", deck.get_strings("lattice.elements"), reader, stack, setup.sim.lattice.elements,
-         used);
-  if (query_bool_or(deck, "lattice.reverse", false)) {
-    std::reverse(setup.sim.lattice.elements.begin(), setup.sim.lattice.elements.end());
-  }
+  auto names = deck.query_strings("lattice.elements").value_or(std::vector<std::string>{});
+  if (query_bool_or(deck, "lattice.reverse", false)) std::reverse(names.begin(), names.end());
+  expand(deck, "lattice.elements", names, reader, stack, setup.sim.lattice.elements, used);
 
   // Diagnostics.
   setup.diagnostics.enable = query_bool_or(deck, "diag.enable", true);
   setup.sim.slice_step_diagnostics = query_bool_or(deck, "diag.slice_step_diagnostics", false);
+  // An empty prefix or "." writes into the working folder, as in ImpactX.
   setup.diagnostics.file_prefix = query_string_or(deck, "diag.file_prefix", "diags");
-  if (setup.diagnostics.file_prefix.empty()) fail(deck, "diag.file_prefix", "must not be empty");
   const long long digits = deck.query_int("diag.file_min_digits").value_or(6);
   require(deck, "diag.file_min_digits", static_cast<double>(digits), digits >= 1 && digits <= 20, "it must be in [1, 20]");
   setup.diagnostics.file_min_digits = static_cast<int>(digits);
-  one_of(deck, "diag.backend", "h5", {"h5", "default"});
+  const std::string lost_backend = one_of(deck, "diag.backend", "default", {"default", "h5", "bp4", "bp5", "json"});
+  if (lost_backend != "default" && lost_backend != "h5") {
+    setup.notices.push_back("notice: " + where(deck, "diag.backend") + ": 'diag.backend' = " + lost_backend +
+                            ": Wakeline writes openPMD over HDF5 only; lost particles go to particles_lost.h5");
+  }
   if (query_bool_or(deck, "diag.eigenemittances", false)) {
     fail(deck, "diag.eigenemittances", "is not available in this version of Wakeline; valid: false");
   }
@@ -457,10 +488,10 @@ RunSetup load_run(InputDeck& deck, std::optional<std::uint64_t> seed_override) {
   for (const std::string& key : deck.unread_keys()) {
     const std::string head = key.substr(0, key.find('.'));
     if (has_prefix(key, "my_constants.")) continue;
-    if (head == "amrex" || head == "amr" || head == "geometry" || head == "impactx" || inert_algo_key(key)) {
+    if (head == "amrex" || head == "amr" || head == "geometry" || head == "impactx" || inert_key(key)) {
       setup.notices.push_back("notice: " + where(deck, key) + ": '" + key +
-                              "' is accepted but has no effect in Wakeline (no mesh, space charge, or AMReX "
-                              "runtime here)");
+                              "' is accepted but has no effect in this Wakeline run (no mesh, space charge, spin "
+                              "or AMReX runtime here)");
       continue;
     }
     if (deck.contains(head + ".type") && !used.count(head)) {

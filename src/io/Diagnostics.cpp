@@ -18,7 +18,8 @@ namespace fs = std::filesystem;
 namespace {
 
 void set_number_format(std::ofstream& out) {
-  out << std::scientific << std::setprecision(std::numeric_limits<double>::max_digits10);
+  // ImpactX's format: scientific with max_digits10 significant digits (one before the point).
+  out << std::scientific << std::setprecision(std::numeric_limits<double>::max_digits10 - 1);
 }
 
 BeamFrame make_frame(const Particles& p, const Simulation& sim, std::vector<std::pair<std::string, double>> attrs) {
@@ -34,27 +35,56 @@ BeamFrame make_frame(const Particles& p, const Simulation& sim, std::vector<std:
   return f;
 }
 
+// True when `dir` is the working folder or one of its ancestors: it cannot be moved aside.
+bool is_working_folder(const fs::path& dir) {
+  std::error_code ec;
+  const fs::path target = fs::weakly_canonical(dir.empty() ? fs::path(".") : dir, ec);
+  const fs::path here = fs::current_path(ec);
+  for (fs::path p = here; !p.empty(); p = p.parent_path()) {
+    if (p == target) return true;
+    if (p == p.parent_path()) break;
+  }
+  return false;
+}
+
+// Moves every file under `from` to the same relative place under `to`.
+void merge_into(const fs::path& from, const fs::path& to) {
+  for (const auto& entry : fs::recursive_directory_iterator(from)) {
+    if (!entry.is_regular_file()) continue;
+    const fs::path dest = to / fs::relative(entry.path(), from);
+    std::error_code ec;
+    fs::create_directories(dest.parent_path(), ec);
+    fs::rename(entry.path(), dest, ec);
+    if (ec) throw RunError("cannot move " + entry.path().string() + " to " + dest.string() + ": " + ec.message());
+  }
+}
+
 }  // namespace
 
-std::vector<std::pair<std::string, double>> beam_attributes(const Simulation& sim, const Particles& beam) {
+std::vector<std::pair<std::string, double>> reference_attributes(const Simulation& sim) {
   const RefPart& r = sim.ref;
-  std::vector<std::pair<std::string, double>> a = {
-      {"beta_ref", r.beta()},   {"gamma_ref", r.gamma()}, {"beta_gamma_ref", r.beta_gamma()},
-      {"s_ref", r.s},           {"x_ref", r.x},           {"y_ref", r.y},
-      {"z_ref", r.z},           {"t_ref", r.t},           {"px_ref", r.px},
-      {"py_ref", r.py},         {"pz_ref", r.pz},         {"pt_ref", r.pt},
-      {"mass_ref", r.mass},     {"charge_ref", r.charge}, {"gyromagnetic_anomaly_ref", r.gyromagnetic_anomaly},
-      {"period", static_cast<double>(sim.period)}};
-  for (auto& kv : compute_moments(beam, r).named_values()) a.push_back(std::move(kv));
+  return {{"beta_ref", r.beta()},   {"gamma_ref", r.gamma()}, {"beta_gamma_ref", r.beta_gamma()},
+          {"s_ref", r.s},           {"x_ref", r.x},           {"y_ref", r.y},
+          {"z_ref", r.z},           {"t_ref", r.t},           {"px_ref", r.px},
+          {"py_ref", r.py},         {"pz_ref", r.pz},         {"pt_ref", r.pt},
+          {"mass_ref", r.mass},     {"charge_ref", r.charge}, {"gyromagnetic_anomaly_ref", r.gyromagnetic_anomaly},
+          {"period", static_cast<double>(sim.period)}};
+}
+
+std::vector<std::pair<std::string, double>> beam_attributes(const Simulation& sim, const Particles& beam) {
+  auto a = reference_attributes(sim);
+  for (auto& kv : compute_moments(beam, sim.ref).named_values()) a.push_back(std::move(kv));
   return a;
 }
 
 DiagnosticsWriter::DiagnosticsWriter(DiagnosticsOptions options, std::string software_version)
     : options_(std::move(options)), version_(std::move(software_version)) {
-  final_dir_ = fs::path(options_.file_prefix);
-  if (final_dir_.has_filename() == false) final_dir_ = final_dir_.parent_path();
+  final_dir_ = fs::path(options_.file_prefix.empty() ? "." : options_.file_prefix).lexically_normal();
+  if (!final_dir_.has_filename()) final_dir_ = final_dir_.parent_path();  // "diags/" -> "diags"
   const fs::path parent = final_dir_.has_parent_path() ? final_dir_.parent_path() : fs::path(".");
-  staging_dir_ = parent / ("." + final_dir_.filename().string() + ".partial." + std::to_string(::getpid()));
+  std::string stem = final_dir_.filename().string();
+  if (stem == "." || stem == ".." || stem.empty()) stem = "wakeline";
+  staging_dir_ = parent / ("." + stem + ".partial." + std::to_string(::getpid()));
   std::error_code ec;
   fs::remove_all(staging_dir_, ec);
   fs::create_directories(staging_dir_ / "openPMD", ec);
@@ -72,7 +102,7 @@ void DiagnosticsWriter::initial(const Simulation& sim) {
     if (!reduced_ || !ref_) throw RunError("cannot write into " + staging_dir_.string());
     set_number_format(reduced_);
     set_number_format(ref_);
-    reduced_ << "step s";
+    reduced_ << "step period s";
     for (const auto& kv : BeamMoments{}.named_values()) reduced_ << ' ' << kv.first;
     reduced_ << '\n';
     ref_ << "step s beta gamma beta_gamma x y z t px py pz pt\n";
@@ -89,14 +119,17 @@ void DiagnosticsWriter::after_slice(const Simulation& sim) {
 
 void DiagnosticsWriter::monitor(const elements::BeamMonitor& m, const Simulation& sim) {
   if (sim.period % m.period_sample_intervals != 0) return;
-  const auto attrs = beam_attributes(sim, sim.beam);
-  const BeamFrame frame = make_frame(sim.beam, sim, attrs);
+  const auto attrs = m.write_moments ? beam_attributes(sim, sim.beam) : reference_attributes(sim);
+  BeamFrame frame = make_frame(sim.beam, sim, attrs);
+  if (!m.write_particles) frame.n = 0;  // the iteration keeps the reference and moments only
   if (m.file_based) {
     // One file per visit: <name>_%0<digits>T.h5, committed at once.
     char digits[32];
     std::snprintf(digits, sizeof digits, "%0*llu", options_.file_min_digits,
                   static_cast<unsigned long long>(sim.step));
-    OpenPMDSeriesWriter w((staging_dir_ / "openPMD" / (m.output_name + "_" + digits + ".h5")).string(), version_);
+    const std::string pattern = m.output_name + "_%0" + std::to_string(options_.file_min_digits) + "T.h5";
+    OpenPMDSeriesWriter w((staging_dir_ / "openPMD" / (m.output_name + "_" + digits + ".h5")).string(), version_,
+                          pattern);
     w.write_iteration(sim.step, frame);
     w.commit();
     return;
@@ -122,7 +155,7 @@ void DiagnosticsWriter::final(const Simulation& sim) {
     std::ofstream ref_final(staging_dir_ / "ref_particle_final.0");
     set_number_format(reduced_final);
     set_number_format(ref_final);
-    reduced_final << "step s";
+    reduced_final << "step period s";
     for (const auto& kv : BeamMoments{}.named_values()) reduced_final << ' ' << kv.first;
     reduced_final << '\n';
     ref_final << "step s beta gamma beta_gamma x y z t px py pz pt\n";
@@ -130,11 +163,12 @@ void DiagnosticsWriter::final(const Simulation& sim) {
     write_ref_line(ref_final, sim);
     if (!reduced_final || !ref_final) throw RunError("cannot write the final diagnostics into " + staging_dir_.string());
   }
-  if (sim.lost.size() > 0) {
+  if (options_.enable && sim.lost.size() > 0) {
+    // As ImpactX: one iteration, numbered 0, with the reference particle at the end of the run.
     OpenPMDSeriesWriter lost((staging_dir_ / "openPMD" / "particles_lost.h5").string(), version_);
     BeamFrame frame = make_frame(sim.lost, sim, beam_attributes(sim, sim.lost));
     frame.s_lost = sim.lost.s_lost.data();
-    lost.write_iteration(sim.step, frame);
+    lost.write_iteration(0, frame);
     lost.commit();
   }
   for (auto& [name, writer] : series_) writer->commit();
@@ -142,7 +176,7 @@ void DiagnosticsWriter::final(const Simulation& sim) {
 }
 
 void DiagnosticsWriter::write_reduced_line(std::ofstream& out, const Simulation& sim) {
-  out << sim.step << ' ' << sim.ref.s;
+  out << sim.step << ' ' << sim.period << ' ' << sim.ref.s;
   for (const auto& kv : compute_moments(sim.beam, sim.ref).named_values()) out << ' ' << kv.second;
   out << '\n';
 }
@@ -160,6 +194,14 @@ fs::path DiagnosticsWriter::commit() {
   reduced_.close();
   ref_.close();
   std::error_code ec;
+  if (is_working_folder(final_dir_)) {
+    // diag.file_prefix = "." (or an ancestor of the working folder): write the files into it,
+    // replacing older ones of the same name, rather than moving the folder aside.
+    merge_into(staging_dir_, final_dir_);
+    fs::remove_all(staging_dir_, ec);
+    committed_ = true;
+    return final_dir_;
+  }
   if (fs::exists(final_dir_)) {
     // Keep the previous results, as ImpactX does, under a name that says when they were moved.
     const auto stamp = std::chrono::duration_cast<std::chrono::milliseconds>(

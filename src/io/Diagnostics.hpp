@@ -59,5 +59,7 @@ class DiagnosticsWriter : public TrackObserver {
 // Species attributes of a beam frame: the reference particle (s_ref, gamma_ref, ...) and the
 // reduced beam characteristics, as ImpactX's BeamMonitor writes them.
 std::vector<std::pair<std::string, double>> beam_attributes(const Simulation& sim, const Particles& beam);
+// Only the reference-particle part (and the period) of beam_attributes.
+std::vector<std::pair<std::string, double>> reference_attributes(const Simulation& sim);
 
 }  // namespace wakeline::io

@@ -192,7 +192,8 @@ void validate(std::uint64_t iteration, const BeamFrame& f, const std::set<std::u
 
 }  // namespace
 
-OpenPMDSeriesWriter::OpenPMDSeriesWriter(std::string final_path, std::string software_version)
+OpenPMDSeriesWriter::OpenPMDSeriesWriter(std::string final_path, std::string software_version,
+                                         const std::string& file_pattern)
     : final_path_(std::move(final_path)), temp_path_(temporary_sibling(final_path_)) {
   // Check the directory ourselves: H5Fcreate would only say "unable to open file" and print
   // its whole error stack.
@@ -216,8 +217,13 @@ OpenPMDSeriesWriter::OpenPMDSeriesWriter(std::string final_path, std::string sof
     attribute(root, "openPMDextension", H5T_NATIVE_UINT32, std::uint32_t{0});
     string_attribute(root, "basePath", "/data/%T/");
     string_attribute(root, "particlesPath", "particles/");
-    string_attribute(root, "iterationEncoding", "groupBased");
-    string_attribute(root, "iterationFormat", "/data/%T/");  // must equal basePath for groupBased
+    if (file_pattern.empty()) {
+      string_attribute(root, "iterationEncoding", "groupBased");
+      string_attribute(root, "iterationFormat", "/data/%T/");  // must equal basePath for groupBased
+    } else {
+      string_attribute(root, "iterationEncoding", "fileBased");
+      string_attribute(root, "iterationFormat", file_pattern);
+    }
     string_attribute(root, "software", "Wakeline");
     string_attribute(root, "softwareVersion", software_version);
     string_attribute(root, "date", openpmd_date());

@@ -37,7 +37,10 @@ struct BeamFrame {
 // further writes and commit(); only abandon() (or destruction) remains.
 class OpenPMDSeriesWriter {
  public:
-  OpenPMDSeriesWriter(std::string final_path, std::string software_version);
+  // file_pattern: empty for one file holding every iteration (groupBased); otherwise this file
+  // is one iteration of a fileBased series whose file names follow the pattern, e.g.
+  // "monitor_%06T.h5".
+  OpenPMDSeriesWriter(std::string final_path, std::string software_version, const std::string& file_pattern = "");
   ~OpenPMDSeriesWriter();
   OpenPMDSeriesWriter(const OpenPMDSeriesWriter&) = delete;
   OpenPMDSeriesWriter& operator=(const OpenPMDSeriesWriter&) = delete;

@@ -79,6 +79,9 @@ std::vector<std::pair<std::string, double>> BeamMoments::named_values() const {
 }
 
 BeamMoments compute_moments(const Particles& beam, const RefPart& ref) {
+  // A beam of zero charge (all weights 0) still has a shape: then every particle counts once.
+  bool unit_weights = true;
+  for (std::size_t i = 0; i < beam.size() && unit_weights; ++i) unit_weights = !(beam.id[i] > 0 && beam.w[i] > 0.0);
   const std::size_t n = beam.size();
   const std::size_t nchunks = (n + kChunk - 1) / kChunk;
   std::vector<FirstPass> first(nchunks);
@@ -91,7 +94,7 @@ BeamMoments compute_moments(const Particles& beam, const RefPart& ref) {
       if (beam.id[i] <= 0) continue;
       double v[6];
       coords(beam, i, v);
-      const double w = beam.w[i];
+      const double w = unit_weights ? 1.0 : beam.w[i];
       f.w += w;
       f.q += w * beam.qm[i];
       for (int k = 0; k < 6; ++k) {
@@ -129,7 +132,7 @@ BeamMoments compute_moments(const Particles& beam, const RefPart& ref) {
       double v[6];
       coords(beam, i, v);
       for (int k = 0; k < 6; ++k) v[k] -= mean[k];
-      const double w = beam.w[i];
+      const double w = unit_weights ? 1.0 : beam.w[i];
       for (std::size_t p = 0; p < kPairs.size(); ++p) s[p] += w * v[kPairs[p].first] * v[kPairs[p].second];
     }
   }
@@ -177,7 +180,7 @@ BeamMoments compute_moments(const Particles& beam, const RefPart& ref) {
   const double bg = ref.beta_gamma();
   m.emittance_xn = bg * m.emittance_x, m.emittance_yn = bg * m.emittance_y, m.emittance_tn = bg * m.emittance_t;
   // charge_C = sum of q * w, with q = qm * mass of the reference species.
-  m.charge_C = total.q * ref.mass;
+  m.charge_C = unit_weights ? 0.0 : total.q * ref.mass;
   return m;
 }
 

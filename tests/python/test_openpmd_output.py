@@ -76,7 +76,7 @@ diag.slice_step_diagnostics = true
 LATTICE_LENGTH = 0.25 + 1.0 + 0.5 + 1.0 + 0.25
 
 REDUCED_COLUMNS = (
-    "step s mean_x min_x max_x mean_y min_y max_y mean_t min_t max_t sigma_x sigma_y sigma_t "
+    "step period s mean_x min_x max_x mean_y min_y max_y mean_t min_t max_t sigma_x sigma_y sigma_t "
     "mean_px min_px max_px mean_py min_py max_py mean_pt min_pt max_pt sigma_px sigma_py sigma_pt "
     "emittance_x emittance_y emittance_t alpha_x alpha_y alpha_t beta_x beta_y beta_t "
     "dispersion_x dispersion_px dispersion_y dispersion_py emittance_xn emittance_yn emittance_tn "
