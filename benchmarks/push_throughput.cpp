@@ -5,8 +5,8 @@
 #include <omp.h>
 
 #include "distribution/Distribution.hpp"
-#include "tracking/Simulation.hpp"
 #include "tracking/Push.hpp"
+#include "tracking/Simulation.hpp"
 
 using namespace wakeline;
 
@@ -69,8 +69,9 @@ void BM_ElementByElement(benchmark::State& state) {
   std::vector<SliceStep> steps;
   RefPart ref = sim.ref;
   for (const Element& e : sim.lattice.elements) {
+    const RefPart before = ref;
     push_reference(e, ref);
-    steps.push_back(SliceStep::make(e, ref));
+    steps.push_back(SliceStep::make(e, before, ref));
   }
   for (auto _ : state) {
     for (const SliceStep& s : steps) apply_steps(sim.beam, std::span<const SliceStep>(&s, 1));
@@ -85,7 +86,15 @@ void BM_ElementByElement(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK(BM_TrackLinearLine)->Args({1000000, 1})->Args({1000000, 2})->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_ElementByElement)->Args({1000000, 1})->Args({1000000, 2})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_TrackLinearLine)
+    ->Args({1000000, 1})
+    ->Args({1000000, 2})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_ElementByElement)
+    ->Args({1000000, 1})
+    ->Args({1000000, 2})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 BENCHMARK_MAIN();

@@ -50,9 +50,9 @@ class ProgressBar {
     last_ = percent;
     constexpr int width = 40;
     const int filled = width * percent / 100;
-    std::fprintf(stderr, "\r[%.*s%*s] %3d%%  step %llu/%llu", filled, "########################################",
-                 width - filled, "", percent, static_cast<unsigned long long>(step),
-                 static_cast<unsigned long long>(total));
+    std::fprintf(stderr, "\r[%.*s%*s] %3d%%  step %llu/%llu", filled,
+                 "########################################", width - filled, "", percent,
+                 static_cast<unsigned long long>(step), static_cast<unsigned long long>(total));
     if (step == total) std::fputc('\n', stderr);
     std::fflush(stderr);
   }
@@ -75,7 +75,8 @@ std::uint64_t parse_unsigned(const std::string& flag, const char* text) {
   errno = 0;
   const unsigned long long v = std::strtoull(text, &end, 10);
   if (errno != 0 || end == text || *end != '\0' || text[0] == '-') {
-    throw wakeline::InputError(flag, "command line", std::string("expected a non-negative integer, got '") + text + "'");
+    throw wakeline::InputError(flag, "command line",
+                               std::string("expected a non-negative integer, got '") + text + "'");
   }
   return v;
 }
@@ -107,7 +108,8 @@ bool parse_args(int argc, char** argv, CliOptions& o) {
     } else if (a == "--print-example") {
       const std::string name = value();
       const auto text = wakeline::app::example_deck(name);
-      if (!text) throw wakeline::InputError(a, "command line", "unknown example '" + name + "'; available: fodo");
+      if (!text)
+        throw wakeline::InputError(a, "command line", "unknown example '" + name + "'; available: fodo");
       std::cout << *text;
       return false;
     } else if (a.find('=') != std::string::npos && a[0] != '-') {
@@ -117,11 +119,14 @@ bool parse_args(int argc, char** argv, CliOptions& o) {
     } else if (!o.deck_path) {
       o.deck_path = a;
     } else {
-      throw wakeline::InputError("", "command line", "more than one deck given ('" + *o.deck_path + "', '" + a + "')");
+      throw wakeline::InputError("", "command line",
+                                 "more than one deck given ('" + *o.deck_path + "', '" + a + "')");
     }
   }
-  if (!o.deck_path && !o.example) throw wakeline::InputError("", "command line", "no deck given\n" + std::string(kUsage));
-  if (o.deck_path && o.example) throw wakeline::InputError("", "command line", "give either a deck or --example, not both");
+  if (!o.deck_path && !o.example)
+    throw wakeline::InputError("", "command line", "no deck given\n" + std::string(kUsage));
+  if (o.deck_path && o.example)
+    throw wakeline::InputError("", "command line", "give either a deck or --example, not both");
   return true;
 }
 
@@ -131,7 +136,9 @@ int run(const CliOptions& o) {
   io::InputDeck deck = [&] {
     if (o.example) {
       const auto text = app::example_deck(*o.example);
-      if (!text) throw InputError("--example", "command line", "unknown example '" + *o.example + "'; available: fodo");
+      if (!text)
+        throw InputError("--example", "command line",
+                         "unknown example '" + *o.example + "'; available: fodo");
       return io::InputDeck::from_string(*text, "<built-in example " + *o.example + ">");
     }
     return io::InputDeck::from_file(*o.deck_path);
@@ -150,7 +157,7 @@ int run(const CliOptions& o) {
   io::DiagnosticsWriter writer(setup.diagnostics, WAKELINE_VERSION);
   writer.on_progress = [&](std::uint64_t step, std::uint64_t total) { bar.update(step, total); };
   const auto t1 = std::chrono::steady_clock::now();
-  track_particles(setup.sim, writer);
+  track(setup.sim, writer);
   const auto t2 = std::chrono::steady_clock::now();
   const std::filesystem::path out = writer.commit();
 

@@ -26,18 +26,20 @@ struct ParticleAllocator {
     if (cudaMallocManaged(&p, n * sizeof(T)) != cudaSuccess) throw std::bad_alloc();
     return static_cast<T*>(p);
 #else
-    return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t{64}));
+    return static_cast<T*>(::operator new (n * sizeof(T), std::align_val_t{64}));
 #endif
   }
   void deallocate(T* p, std::size_t /*n*/) noexcept {
 #if defined(WAKELINE_CUDA)
     cudaFree(p);
 #else
-    ::operator delete(p, std::align_val_t{64});
+    ::operator delete (p, std::align_val_t{64});
 #endif
   }
   template <class U>
-  bool operator==(const ParticleAllocator<U>& /*other*/) const noexcept { return true; }
+  bool operator==(const ParticleAllocator<U>& /*other*/) const noexcept {
+    return true;
+  }
 };
 
 template <class T>

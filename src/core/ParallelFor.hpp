@@ -29,7 +29,8 @@ void parallel_for(std::size_t n, F f) {
   const auto blocks = static_cast<unsigned>((n + threads - 1) / threads);
   parallel_for_kernel<<<blocks, threads>>>(n, f);
   const cudaError_t err = cudaDeviceSynchronize();
-  if (err != cudaSuccess) throw std::runtime_error(std::string("CUDA kernel failed: ") + cudaGetErrorString(err));
+  if (err != cudaSuccess)
+    throw std::runtime_error(std::string("CUDA kernel failed: ") + cudaGetErrorString(err));
 }
 #else
 template <class F>

@@ -46,8 +46,15 @@ struct ParticleView {
   std::int64_t* id;
   std::size_t n;
   explicit ParticleView(Particles& p)
-      : x(p.x.data()), y(p.y.data()), t(p.t.data()), px(p.px.data()), py(p.py.data()),
-        pt(p.pt.data()), s_lost(p.s_lost.data()), id(p.id.data()), n(p.size()) {}
+      : x(p.x.data()),
+        y(p.y.data()),
+        t(p.t.data()),
+        px(p.px.data()),
+        py(p.py.data()),
+        pt(p.pt.data()),
+        s_lost(p.s_lost.data()),
+        id(p.id.data()),
+        n(p.size()) {}
 };
 
 }  // namespace wakeline

@@ -18,9 +18,7 @@ class RandomStream {
     for (auto& s : state_) s = splitmix64(sm);
   }
   // Uniform in (0, 1): never exactly 0, so log(u) is finite.
-  double uniform() {
-    return (static_cast<double>(next() >> 11) + 0.5) * 0x1.0p-53;
-  }
+  double uniform() { return (static_cast<double>(next() >> 11) + 0.5) * 0x1.0p-53; }
   // Standard normal (Box-Muller; one value of each pair is kept for the next call).
   double normal() {
     if (has_spare_) {

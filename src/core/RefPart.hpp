@@ -10,15 +10,15 @@ namespace wakeline {
 // The reference particle (ImpactX's RefPart): global lab position, momenta normalised to m*c,
 // and pt = -gamma. Every derived quantity comes from pt so the state cannot disagree with itself.
 struct RefPart {
-  double s = 0.0;                      // integrated path length, m
-  double x = 0.0, y = 0.0, z = 0.0;    // global lab position, m
-  double t = 0.0;                      // clock time * c, m
-  double px = 0.0, py = 0.0, pz = 0.0; // beta_i * gamma
-  double pt = -1.0;                    // -gamma
-  double mass = constants::m_e;        // kg
-  double charge = -constants::q_e;     // C
-  double sedge = 0.0;                  // s at the entrance of the current element
-  double gyromagnetic_anomaly = 0.0;   // G = (g - 2)/2 of the species (spin tracking)
+  double s = 0.0;                       // integrated path length, m
+  double x = 0.0, y = 0.0, z = 0.0;     // global lab position, m
+  double t = 0.0;                       // clock time * c, m
+  double px = 0.0, py = 0.0, pz = 0.0;  // beta_i * gamma
+  double pt = -1.0;                     // -gamma
+  double mass = constants::m_e;         // kg
+  double charge = -constants::q_e;      // C
+  double sedge = 0.0;                   // s at the entrance of the current element
+  double gyromagnetic_anomaly = 0.0;    // G = (g - 2)/2 of the species (spin tracking)
 
   [[nodiscard]] WL_HOST_DEVICE double gamma() const { return -pt; }
   [[nodiscard]] WL_HOST_DEVICE double beta_gamma() const { return std::sqrt(pt * pt - 1.0); }
@@ -27,9 +27,7 @@ struct RefPart {
   [[nodiscard]] double charge_qe() const { return charge / constants::q_e; }
   [[nodiscard]] double kin_energy_MeV() const { return mass_MeV() * (gamma() - 1.0); }
   // Magnetic rigidity B*rho in T*m; signed (negative for negative charges), as in ImpactX.
-  [[nodiscard]] double rigidity_Tm() const {
-    return mass * constants::c * beta_gamma() / charge;
-  }
+  [[nodiscard]] double rigidity_Tm() const { return mass * constants::c * beta_gamma() / charge; }
   // charge/mass in C/kg; the value every beam particle carries as qm.
   [[nodiscard]] double qm() const { return charge / mass; }
 

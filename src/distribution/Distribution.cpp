@@ -97,12 +97,9 @@ Unit6 unit_sample(const Distribution& d, RandomStream& rng) {
       const double p1 = (L / r) * std::cos(beta), p2 = (L / r) * std::sin(beta);
       const double cp = std::cos(phi), sp = std::sin(phi);
       const double k = std::sqrt(5.0);
-      return {k * r * sin_th * cp,
-              k * (pr * sin_th * cp + p1 * cos_th * cp - p2 * sp),
-              k * r * sin_th * sp,
-              k * (pr * sin_th * sp + p1 * cos_th * sp + p2 * cp),
-              k * r * cos_th,
-              k * (pr * cos_th - p1 * sin_th)};
+      return {k * r * sin_th * cp, k * (pr * sin_th * cp + p1 * cos_th * cp - p2 * sp),
+              k * r * sin_th * sp, k * (pr * sin_th * sp + p1 * cos_th * sp + p2 * cp),
+              k * r * cos_th,      k * (pr * cos_th - p1 * sin_th)};
     }
     case DistributionKind::semigaussian: {
       // (x, y) uniform in the disk of radius 2, t uniform; momenta Gaussian.
@@ -170,7 +167,8 @@ ThermalTable thermal_table(const ThermalParameters& tp, double bunch_charge, con
   }
   for (auto* cdf : {&tab.cdf_core, &tab.cdf_halo}) {
     const double norm = cdf->back();
-    if (!(norm > 0.0) || !std::isfinite(norm)) throw std::runtime_error("thermal distribution: radial profile is empty");
+    if (!(norm > 0.0) || !std::isfinite(norm))
+      throw std::runtime_error("thermal distribution: radial profile is empty");
     for (double& v : *cdf) v /= norm;
   }
   return tab;
@@ -186,6 +184,23 @@ double sample_radius(const std::vector<double>& cdf, double rmin, double rmax, d
 
 }  // namespace
 
+Matrix6 covariance(const Distribution& dist) {
+  if (dist.kind == DistributionKind::thermal || dist.kind == DistributionKind::empty) {
+    throw std::invalid_argument("covariance: the thermal and empty distributions have no lambda/mu form");
+  }
+  Matrix6 sigma;
+  for (int p = 0; p < 3; ++p) {
+    const PlaneParameters& pp = dist.planes[p];
+    const double r = 1.0 - pp.mu * pp.mu;
+    sigma(2 * p, 2 * p) = pp.lambda_q * pp.lambda_q / r;
+    sigma(2 * p, 2 * p + 1) = sigma(2 * p + 1, 2 * p) = -pp.lambda_q * pp.lambda_p * pp.mu / r;
+    sigma(2 * p + 1, 2 * p + 1) = pp.lambda_p * pp.lambda_p / r;
+  }
+  Matrix6 d = Matrix6::identity();
+  for (int j = 0; j < 4; ++j) d(j, 5) = -dist.dispersion[j];
+  return d * sigma * d.transpose();
+}
+
 PlaneParameters plane_from_twiss(double alpha, double beta, double emittance) {
   const double gamma = (1.0 + alpha * alpha) / beta;
   return {std::sqrt(emittance / gamma), std::sqrt(emittance / beta), alpha / std::sqrt(beta * gamma)};
@@ -193,10 +208,10 @@ PlaneParameters plane_from_twiss(double alpha, double beta, double emittance) {
 
 bool parse_distribution_kind(const std::string& name, DistributionKind& kind) {
   static const std::pair<const char*, DistributionKind> table[] = {
-      {"gaussian", DistributionKind::gaussian},         {"waterbag", DistributionKind::waterbag},
-      {"kvdist", DistributionKind::kvdist},             {"kurth4d", DistributionKind::kurth4d},
-      {"kurth6d", DistributionKind::kurth6d},           {"semigaussian", DistributionKind::semigaussian},
-      {"triangle", DistributionKind::triangle},         {"thermal", DistributionKind::thermal},
+      {"gaussian", DistributionKind::gaussian}, {"waterbag", DistributionKind::waterbag},
+      {"kvdist", DistributionKind::kvdist},     {"kurth4d", DistributionKind::kurth4d},
+      {"kurth6d", DistributionKind::kurth6d},   {"semigaussian", DistributionKind::semigaussian},
+      {"triangle", DistributionKind::triangle}, {"thermal", DistributionKind::thermal},
       {"empty", DistributionKind::empty}};
   for (const auto& [n, k] : table) {
     if (name == n) {
@@ -209,15 +224,24 @@ bool parse_distribution_kind(const std::string& name, DistributionKind& kind) {
 
 const char* distribution_kind_name(DistributionKind kind) {
   switch (kind) {
-    case DistributionKind::gaussian: return "gaussian";
-    case DistributionKind::waterbag: return "waterbag";
-    case DistributionKind::kvdist: return "kvdist";
-    case DistributionKind::kurth4d: return "kurth4d";
-    case DistributionKind::kurth6d: return "kurth6d";
-    case DistributionKind::semigaussian: return "semigaussian";
-    case DistributionKind::triangle: return "triangle";
-    case DistributionKind::thermal: return "thermal";
-    case DistributionKind::empty: return "empty";
+    case DistributionKind::gaussian:
+      return "gaussian";
+    case DistributionKind::waterbag:
+      return "waterbag";
+    case DistributionKind::kvdist:
+      return "kvdist";
+    case DistributionKind::kurth4d:
+      return "kurth4d";
+    case DistributionKind::kurth6d:
+      return "kurth6d";
+    case DistributionKind::semigaussian:
+      return "semigaussian";
+    case DistributionKind::triangle:
+      return "triangle";
+    case DistributionKind::thermal:
+      return "thermal";
+    case DistributionKind::empty:
+      return "empty";
   }
   return "?";
 }

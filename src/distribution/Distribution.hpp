@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "core/Matrix6.hpp"
 #include "core/Particles.hpp"
 #include "core/RefPart.hpp"
 
@@ -12,7 +13,17 @@ namespace wakeline {
 // Beam distributions with ImpactX's parameterisation. Each plane (x, px), (y, py), (t, pt) is
 // given by lambda_q, lambda_p and the correlation mu; a unit-covariance generator of the chosen
 // kind is transformed per plane (see docs/user-guide/distributions.md).
-enum class DistributionKind { gaussian, waterbag, kvdist, kurth4d, kurth6d, semigaussian, triangle, thermal, empty };
+enum class DistributionKind {
+  gaussian,
+  waterbag,
+  kvdist,
+  kurth4d,
+  kurth6d,
+  semigaussian,
+  triangle,
+  thermal,
+  empty
+};
 
 struct PlaneParameters {
   double lambda_q = 0.0;  // m
@@ -42,6 +53,11 @@ struct Distribution {
   std::array<double, 3> cut{0.0, 0.0, 0.0};  // gaussian truncation in sigma, per plane; 0 = none
   ThermalParameters thermal{};
 };
+
+// The covariance matrix of (x, px, y, py, t, pt) that sampling would give (every generator has
+// unit covariance): per plane <q^2> = lq^2/(1-mu^2), <qp> = -lq lp mu/(1-mu^2),
+// <p^2> = lp^2/(1-mu^2), then dispersion as Sigma -> D Sigma D^T. Not for thermal or empty.
+Matrix6 covariance(const Distribution& dist);
 
 // Parses a kind name ("waterbag", "kurth6d", ...); returns false for an unknown name.
 bool parse_distribution_kind(const std::string& name, DistributionKind& kind);

@@ -10,12 +10,12 @@ namespace wakeline::elements {
 // share one series. It does not change the beam.
 struct BeamMonitor : ElementCommon {
   static constexpr const char* type = "beam_monitor";
-  std::string output_name;         // the element name unless `name` is set
+  std::string output_name;  // the element name unless `name` is set
   std::string backend = "h5";
-  bool file_based = false;         // encoding = f: one file per iteration
-  int period_sample_intervals = 1; // write every N-th period
-  bool write_particles = true;     // `particles`: the particle records
-  bool write_moments = true;       // `beam_moments`: the reduced beam characteristics as attributes
+  bool file_based = false;          // encoding = f: one file per iteration
+  int period_sample_intervals = 1;  // write every N-th period
+  bool write_particles = true;      // `particles`: the particle records
+  bool write_moments = true;        // `beam_moments`: the reduced beam characteristics as attributes
 
   void push_reference(RefPart& /*ref*/) const {}
   [[nodiscard]] Matrix6 linear_map(const RefPart& /*ref*/) const { return Matrix6::identity(); }

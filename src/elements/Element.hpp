@@ -28,14 +28,26 @@ using Element = std::variant<elements::Drift, elements::Quad, elements::Sbend, e
                              elements::ThinDipole, elements::PRot, elements::PlaneXYRot, elements::Buncher,
                              elements::ShortRF, elements::LinearMap, elements::BeamMonitor, elements::Marker>;
 
-// Elements with a particle map; monitors and markers have none.
+// Elements with a particle map; monitors and markers have none. Most build it from the
+// reference after its push; elements whose map is integrated along the slice (soft-edge, RF)
+// also need the reference at the slice entrance: particle_map(before, after).
 template <class E>
-concept HasParticleMap = requires(const E& e, const RefPart& r) { e.particle_map(r); };
+concept HasParticleMap = requires(const E& e, const RefPart& r) {
+  e.particle_map(r);
+};
+template <class E>
+concept HasEntranceParticleMap = requires(const E& e, const RefPart& r) {
+  e.particle_map(r, r);
+};
+template <class E>
+concept HasEntranceLinearMap = requires(const E& e, const RefPart& r) {
+  e.linear_map(r, r);
+};
 
 // The per-slice particle maps the tracker can apply (each distinct map type once).
-using ParticleMap = std::variant<std::monostate, elements::BlockDiagonalMap, elements::MatrixMap,
-                                 elements::MultipoleMap, elements::KickerMap, elements::ThinDipoleMap,
-                                 elements::PRotMap, elements::ShortRFMap>;
+using ParticleMap =
+    std::variant<std::monostate, elements::BlockDiagonalMap, elements::MatrixMap, elements::MultipoleMap,
+                 elements::KickerMap, elements::ThinDipoleMap, elements::PRotMap, elements::ShortRFMap>;
 
 inline const elements::ElementCommon& common(const Element& e) {
   return std::visit([](const auto& el) -> const elements::ElementCommon& { return el; }, e);
@@ -50,21 +62,39 @@ inline std::string type_name(const Element& e) {
 inline void push_reference(const Element& e, RefPart& ref) {
   std::visit([&](const auto& el) { el.push_reference(ref); }, e);
 }
-// The particle map of one slice, built from the reference particle after its push.
-inline ParticleMap particle_map(const Element& e, const RefPart& ref) {
+// The particle map of one slice: `before` is the reference at the slice entrance, `after` the
+// same reference pushed through the slice.
+inline ParticleMap particle_map(const Element& e, const RefPart& before, const RefPart& after) {
   return std::visit(
       [&](const auto& el) -> ParticleMap {
-        if constexpr (HasParticleMap<std::decay_t<decltype(el)>>) {
-          return el.particle_map(ref);
+        using E = std::decay_t<decltype(el)>;
+        if constexpr (HasEntranceParticleMap<E>) {
+          return el.particle_map(before, after);
+        } else if constexpr (HasParticleMap<E>) {
+          return el.particle_map(after);
         } else {
           return std::monostate{};
         }
       },
       e);
 }
-// The 6x6 linear map of one slice about the reference (reference already pushed).
-inline Matrix6 linear_map(const Element& e, const RefPart& ref) {
-  return std::visit([&](const auto& el) { return el.linear_map(ref); }, e);
+// The 6x6 linear map of one slice about the reference orbit (same arguments).
+inline Matrix6 linear_map(const Element& e, const RefPart& before, const RefPart& after) {
+  return std::visit(
+      [&](const auto& el) {
+        if constexpr (HasEntranceLinearMap<std::decay_t<decltype(el)>>) {
+          return el.linear_map(before, after);
+        } else {
+          return el.linear_map(after);
+        }
+      },
+      e);
+}
+// Pushes `ref` through one slice and returns that slice's linear map.
+inline Matrix6 push_with_linear_map(const Element& e, RefPart& ref) {
+  const RefPart before = ref;
+  push_reference(e, ref);
+  return linear_map(e, before, ref);
 }
 
 }  // namespace wakeline

@@ -57,22 +57,25 @@ std::string one_of(InputDeck& deck, const std::string& key, const std::string& f
 
 // ---------------------------------------------------------------- algorithm keys
 
-void read_algorithm(InputDeck& deck, std::vector<std::string>& notices) {
-  const std::string track = one_of(deck, "algo.track", "particles", {"particles", "envelope", "reference_orbit"});
-  if (track != "particles") {
-    fail(deck, "algo.track",
-         "'" + track + "' tracking is not available in this version of Wakeline; valid values: particles");
-  }
+TrackMode read_algorithm(InputDeck& deck) {
+  const std::string track =
+      one_of(deck, "algo.track", "particles", {"particles", "envelope", "reference_orbit"});
+  const TrackMode mode = track == "envelope"          ? TrackMode::envelope
+                         : track == "reference_orbit" ? TrackMode::reference_orbit
+                                                      : TrackMode::particles;
   // Space charge, CSR and ISR are not modelled yet: off is accepted, anything else refused.
   const std::string sc = query_string_or(deck, "algo.space_charge", "false");
   std::string off = sc;  // ImpactX compares in lower case
   std::transform(off.begin(), off.end(), off.begin(), [](unsigned char c) { return std::tolower(c); });
   if (off != "false" && off != "0" && off != "off" && off != "none") {
     fail(deck, "algo.space_charge",
-         "'" + sc + "' space charge is not available in this version of Wakeline; valid values: false");
+         "'" + sc +
+             "' space charge is not available in this version of Wakeline; "
+             "valid values: false");
   }
   for (const char* key : {"algo.csr", "algo.isr", "algo.spin"}) {
-    if (query_bool_or(deck, key, false)) fail(deck, key, "is not available in this version of Wakeline; valid: false");
+    if (query_bool_or(deck, key, false))
+      fail(deck, key, "is not available in this version of Wakeline; valid: false");
   }
   const std::string bc = query_string_or(deck, "algo.particle_bc", "open");
   if (bc != "open" && bc != "none") {
@@ -81,7 +84,7 @@ void read_algorithm(InputDeck& deck, std::vector<std::string>& notices) {
   if (query_bool_or(deck, "algo.short_range_wakefields", false)) {
     fail(deck, "algo.short_range_wakefields", "is not available in this version of Wakeline; valid: false");
   }
-  (void)notices;
+  return mode;
 }
 
 // ---------------------------------------------------------------- beam
@@ -95,20 +98,24 @@ RefPart read_reference(InputDeck& deck) {
     if (!ref.set_species(*species)) {
       fail(deck, "beam.particle",
            "unknown species '" + *species +
-               "'; valid: electron, positron, proton, Hminus (or set beam.charge_qe and beam.mass_MeV)");
+               "'; valid: electron, positron, proton, Hminus (or set "
+               "beam.charge_qe and beam.mass_MeV)");
     }
   } else if (!charge_qe || !mass_MeV) {
     fail(deck, "beam.particle",
-         "missing required key: set beam.particle (electron, positron, proton, Hminus) or both beam.charge_qe and "
+         "missing required key: set beam.particle (electron, positron, proton, "
+         "Hminus) or both beam.charge_qe and "
          "beam.mass_MeV");
   }
-  if (charge_qe) ref.set_charge_qe(require(deck, "beam.charge_qe", *charge_qe, *charge_qe != 0.0, "it must be != 0"));
-  if (mass_MeV) ref.set_mass_MeV(require(deck, "beam.mass_MeV", *mass_MeV, *mass_MeV > 0.0, "it must be > 0"));
+  if (charge_qe)
+    ref.set_charge_qe(require(deck, "beam.charge_qe", *charge_qe, *charge_qe != 0.0, "it must be != 0"));
+  if (mass_MeV)
+    ref.set_mass_MeV(require(deck, "beam.mass_MeV", *mass_MeV, *mass_MeV > 0.0, "it must be > 0"));
   ref.set_kin_energy_MeV(get_positive(deck, "beam.kin_energy"));
   return ref;
 }
 
-Distribution read_distribution(InputDeck& deck) {
+Distribution read_distribution(InputDeck& deck, std::vector<std::string>& notices) {
   Distribution d;
   std::string name = deck.get_string("beam.distribution");
   std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -118,7 +125,8 @@ Distribution read_distribution(InputDeck& deck) {
   if (!parse_distribution_kind(base, d.kind)) {
     fail(deck, "beam.distribution",
          "unknown distribution '" + name +
-             "'; valid: gaussian, waterbag, kvdist, kurth4d, kurth6d, semigaussian, triangle, thermal, empty "
+             "'; valid: gaussian, waterbag, kvdist, kurth4d, kurth6d, "
+             "semigaussian, triangle, thermal, empty "
              "(the first seven also as <name>_from_twiss)");
   }
   if (twiss && (d.kind == DistributionKind::thermal || d.kind == DistributionKind::empty)) {
@@ -166,27 +174,49 @@ Distribution read_distribution(InputDeck& deck) {
     for (int j = 0; j < 4; ++j) d.dispersion[j] = query_double_or(deck, disp[j], 0.0);
   }
   // ImpactX reads no means for the thermal distribution (it is centred by construction).
-  if (d.kind != DistributionKind::thermal) {
-    const char* means[6] = {"beam.meanX", "beam.meanPx", "beam.meanY", "beam.meanPy", "beam.meanT", "beam.meanPt"};
-    for (int j = 0; j < 6; ++j) d.mean[j] = query_double_or(deck, means[j], 0.0);
+  const char* means[6] = {"beam.meanX",  "beam.meanPx", "beam.meanY",
+                          "beam.meanPy", "beam.meanT",  "beam.meanPt"};
+  for (int j = 0; j < 6; ++j) {
+    if (d.kind != DistributionKind::thermal) {
+      d.mean[j] = query_double_or(deck, means[j], 0.0);
+    } else if (deck.contains(means[j])) {
+      deck.declare(means[j]);
+      notices.push_back("notice: " + where(deck, means[j]) + ": '" + means[j] +
+                        "' has no effect: the thermal distribution is centred (as in ImpactX)");
+    }
   }
   return d;
 }
 
 // ---------------------------------------------------------------- elements
 
-// The element types of ImpactX that this version does not have yet: named so that a deck
-// using one gets a clear answer rather than "unknown type".
-const std::set<std::string> kNotYet = {"drift_chromatic", "drift_exact", "quad_chromatic", "quad_exact", "quadedge",
-                                       "quadrupole_softedge", "sbend_exact", "cfbend", "cfbend_exact",
-                                       "multipole_exact", "nonlinear_lens", "solenoid_softedge",
-                                       "plasma_lens_chromatic", "tapered_plasma_lens", "tapered_pl",
-                                       "uniform_acc_chromatic", "rfcavity", "aperture", "polygon_aperture",
-                                       "source", "spin_map"};
-const std::vector<std::string> kTypes = {"drift",     "quad",   "sbend",       "dipedge", "constf",
-                                         "solenoid",  "multipole", "kicker",   "thin_dipole", "prot",
-                                         "plane_xyrotation", "buncher", "shortrf", "linear_map", "beam_monitor",
-                                         "marker",    "line"};
+// The element types of ImpactX that this version does not have yet: named so that a deck using one gets a
+// clear answer rather than "unknown type".
+const std::set<std::string> kNotYet = {"drift_chromatic",
+                                       "drift_exact",
+                                       "quad_chromatic",
+                                       "quad_exact",
+                                       "quadedge",
+                                       "quadrupole_softedge",
+                                       "sbend_exact",
+                                       "cfbend",
+                                       "cfbend_exact",
+                                       "multipole_exact",
+                                       "nonlinear_lens",
+                                       "solenoid_softedge",
+                                       "plasma_lens_chromatic",
+                                       "tapered_plasma_lens",
+                                       "tapered_pl",
+                                       "uniform_acc_chromatic",
+                                       "rfcavity",
+                                       "aperture",
+                                       "polygon_aperture",
+                                       "source",
+                                       "spin_map"};
+const std::vector<std::string> kTypes = {
+    "drift",        "quad",        "sbend", "dipedge",          "constf",  "solenoid", "multipole",
+    "kicker",       "thin_dipole", "prot",  "plane_xyrotation", "buncher", "shortrf",  "linear_map",
+    "beam_monitor", "marker",      "line"};
 
 struct ElementReader {
   InputDeck& deck;
@@ -215,14 +245,18 @@ struct ElementReader {
     if (aperture) {
       e.aperture.aperture_x = query_double_or(deck, n + ".aperture_x", 0.0);
       e.aperture.aperture_y = query_double_or(deck, n + ".aperture_y", 0.0);
-      require(deck, n + ".aperture_x", e.aperture.aperture_x, e.aperture.aperture_x >= 0.0, "it must be >= 0");
-      require(deck, n + ".aperture_y", e.aperture.aperture_y, e.aperture.aperture_y >= 0.0, "it must be >= 0");
+      require(deck, n + ".aperture_x", e.aperture.aperture_x, e.aperture.aperture_x >= 0.0,
+              "it must be >= 0");
+      require(deck, n + ".aperture_y", e.aperture.aperture_y, e.aperture.aperture_y >= 0.0,
+              "it must be >= 0");
     }
   }
 
   Element read(const std::string& n, const std::string& type) {
     const auto d = [&](const char* key) { return deck.get_double(n + "." + key); };
-    const auto q = [&](const char* key, double fallback) { return query_double_or(deck, n + "." + key, fallback); };
+    const auto q = [&](const char* key, double fallback) {
+      return query_double_or(deck, n + "." + key, fallback);
+    };
     if (type == "drift") {
       Drift e;
       common(e, n, true, true, true);
@@ -250,7 +284,8 @@ struct ElementReader {
       one_of(deck, n + ".location", "entry", {"entry", "exit"});
       one_of(deck, n + ".model", "linear", {"linear"});
       if (query_bool_or(deck, n + ".modify_ref_part", false)) {
-        fail(deck, n + ".modify_ref_part", "belongs to the nonlinear model, which this version does not have");
+        fail(deck, n + ".modify_ref_part",
+             "belongs to the nonlinear model, which this version does not have");
       }
       if (e.rc == 0.0) fail(deck, n + ".rc", "must be nonzero");
       return e;
@@ -272,7 +307,8 @@ struct ElementReader {
       Multipole e;
       common(e, n, false, true, true);
       e.multipole = static_cast<int>(deck.get_int(n + ".multipole"));
-      require(deck, n + ".multipole", e.multipole, e.multipole >= 1, "it must be >= 1 (1 = dipole, 2 = quad, ...)");
+      require(deck, n + ".multipole", e.multipole, e.multipole >= 1,
+              "it must be >= 1 (1 = dipole, 2 = quad, ...)");
       e.k_normal = d("k_normal"), e.k_skew = d("k_skew");
       return e;
     }
@@ -331,21 +367,25 @@ struct ElementReader {
       BeamMonitor e;
       common(e, n, false, false, false);
       e.output_name = e.name;
-      const std::string backend = one_of(deck, n + ".backend", "default", {"default", "h5", "bp4", "bp5", "json"});
+      const std::string backend =
+          one_of(deck, n + ".backend", "default", {"default", "h5", "bp4", "bp5", "json"});
       if (backend != "default" && backend != "h5") {
         notice(n + ".backend", "= " + backend + ": Wakeline writes openPMD over HDF5 only; writing " +
                                    e.output_name + ".h5 instead");
       }
       const std::string encoding = one_of(deck, n + ".encoding", "g", {"g", "f", "v"});
-      if (encoding == "v") notice(n + ".encoding", "= v (variable-based) needs ADIOS2; using group-based (g)");
+      if (encoding == "v")
+        notice(n + ".encoding", "= v (variable-based) needs ADIOS2; using group-based (g)");
       e.file_based = encoding == "f";
       e.write_particles = query_bool_or(deck, n + ".particles", true);
       e.write_moments = query_bool_or(deck, n + ".beam_moments", true);
-      e.period_sample_intervals = static_cast<int>(deck.query_int(n + ".period_sample_intervals").value_or(1));
+      e.period_sample_intervals =
+          static_cast<int>(deck.query_int(n + ".period_sample_intervals").value_or(1));
       require(deck, n + ".period_sample_intervals", e.period_sample_intervals, e.period_sample_intervals >= 1,
               "it must be >= 1");
       if (query_bool_or(deck, n + ".nonlinear_lens_invariants", false)) {
-        fail(deck, n + ".nonlinear_lens_invariants", "is not available in this version of Wakeline; valid: false");
+        fail(deck, n + ".nonlinear_lens_invariants",
+             "is not available in this version of Wakeline; valid: false");
       }
       return e;
     }
@@ -356,7 +396,9 @@ struct ElementReader {
     }
     if (kNotYet.count(type)) {
       fail(deck, n + ".type",
-           "element type '" + type + "' is an ImpactX element that this version of Wakeline does not have yet");
+           "element type '" + type +
+               "' is an ImpactX element that this version of Wakeline does not "
+               "have yet");
     }
     std::string close;
     std::size_t best = 4;
@@ -380,17 +422,18 @@ struct ElementReader {
   }
 };
 
-// Expands a list of element and line names into the flat lattice.
-// As ImpactX, `reverse` reverses the list of names at its own level only: a line inside a
-// reversed list keeps its order, and no element is itself reversed (ds keeps its sign).
-void expand(InputDeck& deck, const std::string& list_key, const std::vector<std::string>& names, ElementReader& reader,
-            std::vector<std::string>& stack, std::vector<Element>& out, std::set<std::string>& used) {
+// Expands a list of element and line names into the flat lattice. As ImpactX, `reverse` reverses the list of
+// names at its own level only: a line inside a reversed list keeps its order, and no element is itself
+// reversed (ds keeps its sign).
+void expand(InputDeck& deck, const std::string& list_key, const std::vector<std::string>& names,
+            ElementReader& reader, std::vector<std::string>& stack, std::vector<Element>& out,
+            std::set<std::string>& used) {
   for (const std::string& n : names) {
     const auto type = deck.query_string(n + ".type");
     if (!type) {
       fail(deck, list_key,
-           "element '" + n + "' is listed but never defined (no '" + n + ".type' key); define it, e.g. '" + n +
-               ".type = drift'");
+           "element '" + n + "' is listed but never defined (no '" + n + ".type' key); define it, e.g. '" +
+               n + ".type = drift'");
     }
     used.insert(n);
     if (*type == "line") {
@@ -414,14 +457,24 @@ void expand(InputDeck& deck, const std::string& list_key, const std::vector<std:
 
 bool has_prefix(const std::string& key, const std::string& prefix) { return key.rfind(prefix, 0) == 0; }
 
-// ImpactX keys that only matter for models that are off or absent here (mesh, solvers, CSR/ISR
-// details, spin, longitudinal boundary, 2D space-charge current): accepted with a notice.
+// ImpactX keys that only matter for models that are off or absent here (mesh, solvers, CSR/ISR details, spin,
+// longitudinal boundary, 2D space-charge current): accepted with a notice.
 bool inert_key(const std::string& key) {
-  static const std::set<std::string> exact = {
-      "algo.particle_shape", "algo.poisson_solver", "algo.csr_bins",  "algo.isr_order", "algo.isr_on_ref_part",
-      "algo.strang_split",   "beam.current",        "beam.bucket_length", "beam.polarization_x",
-      "beam.polarization_y", "beam.polarization_z", "diag.alpha",    "diag.beta",      "diag.tn",
-      "diag.cn"};
+  static const std::set<std::string> exact = {"algo.particle_shape",
+                                              "algo.poisson_solver",
+                                              "algo.csr_bins",
+                                              "algo.isr_order",
+                                              "algo.isr_on_ref_part",
+                                              "algo.strang_split",
+                                              "beam.current",
+                                              "beam.bucket_length",
+                                              "beam.polarization_x",
+                                              "beam.polarization_y",
+                                              "beam.polarization_z",
+                                              "diag.alpha",
+                                              "diag.beta",
+                                              "diag.tn",
+                                              "diag.cn"};
   return exact.count(key) || has_prefix(key, "algo.mlmg_") || has_prefix(key, "algo.space_charge.");
 }
 
@@ -429,29 +482,56 @@ bool inert_key(const std::string& key) {
 
 RunSetup load_run(InputDeck& deck, std::optional<std::uint64_t> seed_override) {
   RunSetup setup;
-  read_algorithm(deck, setup.notices);
+  setup.sim.mode = read_algorithm(deck);
+  const TrackMode mode = setup.sim.mode;
 
-  // Beam.
+  // Beam: the reference particle always; a distribution for particles and envelopes.
   setup.sim.ref = read_reference(deck);
-  setup.distribution = read_distribution(deck);
-  const std::string units = deck.get_string("beam.units");
-  if (units != "static") fail(deck, "beam.units", "'" + units + "' is not valid; valid values: static");
-  if (setup.distribution.kind == DistributionKind::empty) {
-    setup.npart = static_cast<std::size_t>(std::max<long long>(0, deck.query_int("beam.npart").value_or(0)));
-  } else {
-    const long long npart = deck.get_int("beam.npart");
-    require(deck, "beam.npart", static_cast<double>(npart), npart >= 1, "it must be >= 1");
-    setup.npart = static_cast<std::size_t>(npart);
-  }
   setup.bunch_charge = query_double_or(deck, "beam.charge", 0.0);
   require(deck, "beam.charge", setup.bunch_charge, setup.bunch_charge >= 0.0,
           "it must be >= 0 (C); the sign comes from the species");
-  setup.seed = kDefaultSeed;
-  if (const auto s = deck.query_int("beam.seed")) {
-    require(deck, "beam.seed", static_cast<double>(*s), *s >= 0, "it must be >= 0");
-    setup.seed = static_cast<std::uint64_t>(*s);
+  if (mode == TrackMode::envelope) {
+    setup.distribution = read_distribution(deck, setup.notices);
+    if (setup.distribution.kind == DistributionKind::thermal ||
+        setup.distribution.kind == DistributionKind::empty) {
+      fail(deck, "beam.distribution",
+           "an envelope needs a distribution with a lambda/mu or Twiss form, "
+           "not '" +
+               std::string(distribution_kind_name(setup.distribution.kind)) + "'");
+    }
+    // Particle-only keys, accepted so a particle deck can switch with algo.track = envelope.
+    for (const char* key : {"beam.npart", "beam.units", "beam.seed"}) deck.declare(key);
+    Envelope& env = setup.sim.envelope;
+    env.sigma = covariance(setup.distribution);
+    env.centroid = setup.distribution.mean;
+    env.charge_C = std::copysign(setup.bunch_charge, setup.sim.ref.charge);
+  } else if (mode == TrackMode::reference_orbit) {
+    for (const std::string& key : deck.keys()) {
+      if (has_prefix(key, "beam.") && key != "beam.particle" && key != "beam.kin_energy" &&
+          key != "beam.charge_qe" && key != "beam.mass_MeV") {
+        deck.declare(key);  // the beam is not needed to follow the reference orbit
+      }
+    }
   }
-  if (seed_override) setup.seed = *seed_override;  // --seed wins over beam.seed
+  if (mode == TrackMode::particles) {
+    setup.distribution = read_distribution(deck, setup.notices);
+    const std::string units = deck.get_string("beam.units");
+    if (units != "static") fail(deck, "beam.units", "'" + units + "' is not valid; valid values: static");
+    if (setup.distribution.kind == DistributionKind::empty) {
+      setup.npart =
+          static_cast<std::size_t>(std::max<long long>(0, deck.query_int("beam.npart").value_or(0)));
+    } else {
+      const long long npart = deck.get_int("beam.npart");
+      require(deck, "beam.npart", static_cast<double>(npart), npart >= 1, "it must be >= 1");
+      setup.npart = static_cast<std::size_t>(npart);
+    }
+    setup.seed = kDefaultSeed;
+    if (const auto s = deck.query_int("beam.seed")) {
+      require(deck, "beam.seed", static_cast<double>(*s), *s >= 0, "it must be >= 0");
+      setup.seed = static_cast<std::uint64_t>(*s);
+    }
+    if (seed_override) setup.seed = *seed_override;  // --seed wins over beam.seed
+  }
 
   // Lattice.
   const long long nslice = deck.query_int("lattice.nslice").value_or(1);
@@ -472,25 +552,29 @@ RunSetup load_run(InputDeck& deck, std::optional<std::uint64_t> seed_override) {
   // An empty prefix or "." writes into the working folder, as in ImpactX.
   setup.diagnostics.file_prefix = query_string_or(deck, "diag.file_prefix", "diags");
   const long long digits = deck.query_int("diag.file_min_digits").value_or(6);
-  require(deck, "diag.file_min_digits", static_cast<double>(digits), digits >= 1 && digits <= 20, "it must be in [1, 20]");
+  require(deck, "diag.file_min_digits", static_cast<double>(digits), digits >= 1 && digits <= 20,
+          "it must be in [1, 20]");
   setup.diagnostics.file_min_digits = static_cast<int>(digits);
-  const std::string lost_backend = one_of(deck, "diag.backend", "default", {"default", "h5", "bp4", "bp5", "json"});
+  const std::string lost_backend =
+      one_of(deck, "diag.backend", "default", {"default", "h5", "bp4", "bp5", "json"});
   if (lost_backend != "default" && lost_backend != "h5") {
     setup.notices.push_back("notice: " + where(deck, "diag.backend") + ": 'diag.backend' = " + lost_backend +
-                            ": Wakeline writes openPMD over HDF5 only; lost particles go to particles_lost.h5");
+                            ": Wakeline writes openPMD over HDF5 only; lost "
+                            "particles go to particles_lost.h5");
   }
   if (query_bool_or(deck, "diag.eigenemittances", false)) {
     fail(deck, "diag.eigenemittances", "is not available in this version of Wakeline; valid: false");
   }
 
-  // Every other key: accepted with a notice when it belongs to AMReX, the mesh or a model that
-  // is off; an error (with a suggestion) otherwise.
+  // Every other key: accepted with a notice when it belongs to AMReX, the mesh or a model that is off; an
+  // error (with a suggestion) otherwise.
   for (const std::string& key : deck.unread_keys()) {
     const std::string head = key.substr(0, key.find('.'));
     if (has_prefix(key, "my_constants.")) continue;
     if (head == "amrex" || head == "amr" || head == "geometry" || head == "impactx" || inert_key(key)) {
       setup.notices.push_back("notice: " + where(deck, key) + ": '" + key +
-                              "' is accepted but has no effect in this Wakeline run (no mesh, space charge, spin "
+                              "' is accepted but has no effect in this "
+                              "Wakeline run (no mesh, space charge, spin "
                               "or AMReX runtime here)");
       continue;
     }
@@ -509,7 +593,7 @@ void create_beam(RunSetup& setup) {
   Simulation& sim = setup.sim;
   sim.beam.clear();
   sim.lost.clear();
-  if (setup.npart == 0) return;
+  if (sim.mode != TrackMode::particles || setup.npart == 0) return;
   const double weight = setup.bunch_charge / (constants::q_e * static_cast<double>(setup.npart));
   sample(setup.distribution, setup.npart, setup.seed, sim.ref, weight, sim.beam);
 }

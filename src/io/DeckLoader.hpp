@@ -17,7 +17,7 @@ struct RunSetup {
   Simulation sim;
   Distribution distribution;
   std::size_t npart = 0;
-  double bunch_charge = 0.0;     // C, >= 0; the sign comes from the species
+  double bunch_charge = 0.0;  // C, >= 0; the sign comes from the species
   std::uint64_t seed = 0;
   DiagnosticsOptions diagnostics;
   std::vector<std::string> notices;  // one line each: accepted keys that mean nothing here

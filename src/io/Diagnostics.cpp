@@ -22,7 +22,8 @@ void set_number_format(std::ofstream& out) {
   out << std::scientific << std::setprecision(std::numeric_limits<double>::max_digits10 - 1);
 }
 
-BeamFrame make_frame(const Particles& p, const Simulation& sim, std::vector<std::pair<std::string, double>> attrs) {
+BeamFrame make_frame(const Particles& p, const Simulation& sim,
+                     std::vector<std::pair<std::string, double>> attrs) {
   BeamFrame f;
   f.n = p.size();
   f.x = p.x.data(), f.y = p.y.data(), f.t = p.t.data();
@@ -55,7 +56,8 @@ void merge_into(const fs::path& from, const fs::path& to) {
     std::error_code ec;
     fs::create_directories(dest.parent_path(), ec);
     fs::rename(entry.path(), dest, ec);
-    if (ec) throw RunError("cannot move " + entry.path().string() + " to " + dest.string() + ": " + ec.message());
+    if (ec)
+      throw RunError("cannot move " + entry.path().string() + " to " + dest.string() + ": " + ec.message());
   }
 }
 
@@ -63,11 +65,21 @@ void merge_into(const fs::path& from, const fs::path& to) {
 
 std::vector<std::pair<std::string, double>> reference_attributes(const Simulation& sim) {
   const RefPart& r = sim.ref;
-  return {{"beta_ref", r.beta()},   {"gamma_ref", r.gamma()}, {"beta_gamma_ref", r.beta_gamma()},
-          {"s_ref", r.s},           {"x_ref", r.x},           {"y_ref", r.y},
-          {"z_ref", r.z},           {"t_ref", r.t},           {"px_ref", r.px},
-          {"py_ref", r.py},         {"pz_ref", r.pz},         {"pt_ref", r.pt},
-          {"mass_ref", r.mass},     {"charge_ref", r.charge}, {"gyromagnetic_anomaly_ref", r.gyromagnetic_anomaly},
+  return {{"beta_ref", r.beta()},
+          {"gamma_ref", r.gamma()},
+          {"beta_gamma_ref", r.beta_gamma()},
+          {"s_ref", r.s},
+          {"x_ref", r.x},
+          {"y_ref", r.y},
+          {"z_ref", r.z},
+          {"t_ref", r.t},
+          {"px_ref", r.px},
+          {"py_ref", r.py},
+          {"pz_ref", r.pz},
+          {"pt_ref", r.pt},
+          {"mass_ref", r.mass},
+          {"charge_ref", r.charge},
+          {"gyromagnetic_anomaly_ref", r.gyromagnetic_anomaly},
           {"period", static_cast<double>(sim.period)}};
 }
 
@@ -96,24 +108,28 @@ DiagnosticsWriter::~DiagnosticsWriter() {
 }
 
 void DiagnosticsWriter::initial(const Simulation& sim) {
+  // A reference-orbit run has no beam: only the reference-particle files.
+  with_beam_ = sim.mode != TrackMode::reference_orbit;
   if (options_.enable) {
-    reduced_.open(staging_dir_ / "reduced_beam_characteristics.0");
+    if (with_beam_) reduced_.open(staging_dir_ / "reduced_beam_characteristics.0");
     ref_.open(staging_dir_ / "ref_particle.0");
-    if (!reduced_ || !ref_) throw RunError("cannot write into " + staging_dir_.string());
+    if ((with_beam_ && !reduced_) || !ref_) throw RunError("cannot write into " + staging_dir_.string());
     set_number_format(reduced_);
     set_number_format(ref_);
-    reduced_ << "step period s";
-    for (const auto& kv : BeamMoments{}.named_values()) reduced_ << ' ' << kv.first;
-    reduced_ << '\n';
+    if (with_beam_) {
+      reduced_ << "step period s";
+      for (const auto& kv : BeamMoments{}.named_values()) reduced_ << ' ' << kv.first;
+      reduced_ << '\n';
+      write_reduced_line(reduced_, sim);
+    }
     ref_ << "step s beta gamma beta_gamma x y z t px py pz pt\n";
-    write_reduced_line(reduced_, sim);
     write_ref_line(ref_, sim);
   }
 }
 
 void DiagnosticsWriter::after_slice(const Simulation& sim) {
   if (!options_.enable) return;
-  write_reduced_line(reduced_, sim);
+  if (with_beam_) write_reduced_line(reduced_, sim);
   write_ref_line(ref_, sim);
 }
 
@@ -128,16 +144,16 @@ void DiagnosticsWriter::monitor(const elements::BeamMonitor& m, const Simulation
     std::snprintf(digits, sizeof digits, "%0*llu", options_.file_min_digits,
                   static_cast<unsigned long long>(sim.step));
     const std::string pattern = m.output_name + "_%0" + std::to_string(options_.file_min_digits) + "T.h5";
-    OpenPMDSeriesWriter w((staging_dir_ / "openPMD" / (m.output_name + "_" + digits + ".h5")).string(), version_,
-                          pattern);
+    OpenPMDSeriesWriter w((staging_dir_ / "openPMD" / (m.output_name + "_" + digits + ".h5")).string(),
+                          version_, pattern);
     w.write_iteration(sim.step, frame);
     w.commit();
     return;
   }
   auto& writer = series_[m.output_name];
   if (!writer) {
-    writer = std::make_unique<OpenPMDSeriesWriter>((staging_dir_ / "openPMD" / (m.output_name + ".h5")).string(),
-                                                   version_);
+    writer = std::make_unique<OpenPMDSeriesWriter>(
+        (staging_dir_ / "openPMD" / (m.output_name + ".h5")).string(), version_);
   }
   writer->write_iteration(sim.step, frame);
   writer->flush();
@@ -151,17 +167,20 @@ void DiagnosticsWriter::final(const Simulation& sim) {
   if (options_.enable) {
     reduced_.close();
     ref_.close();
-    std::ofstream reduced_final(staging_dir_ / "reduced_beam_characteristics_final.0");
+    if (with_beam_) {
+      std::ofstream reduced_final(staging_dir_ / "reduced_beam_characteristics_final.0");
+      set_number_format(reduced_final);
+      reduced_final << "step period s";
+      for (const auto& kv : BeamMoments{}.named_values()) reduced_final << ' ' << kv.first;
+      reduced_final << '\n';
+      write_reduced_line(reduced_final, sim);
+      if (!reduced_final) throw RunError("cannot write the final diagnostics into " + staging_dir_.string());
+    }
     std::ofstream ref_final(staging_dir_ / "ref_particle_final.0");
-    set_number_format(reduced_final);
     set_number_format(ref_final);
-    reduced_final << "step period s";
-    for (const auto& kv : BeamMoments{}.named_values()) reduced_final << ' ' << kv.first;
-    reduced_final << '\n';
     ref_final << "step s beta gamma beta_gamma x y z t px py pz pt\n";
-    write_reduced_line(reduced_final, sim);
     write_ref_line(ref_final, sim);
-    if (!reduced_final || !ref_final) throw RunError("cannot write the final diagnostics into " + staging_dir_.string());
+    if (!ref_final) throw RunError("cannot write the final diagnostics into " + staging_dir_.string());
   }
   if (options_.enable && sim.lost.size() > 0) {
     // As ImpactX: one iteration, numbered 0, with the reference particle at the end of the run.
@@ -177,14 +196,15 @@ void DiagnosticsWriter::final(const Simulation& sim) {
 
 void DiagnosticsWriter::write_reduced_line(std::ofstream& out, const Simulation& sim) {
   out << sim.step << ' ' << sim.period << ' ' << sim.ref.s;
-  for (const auto& kv : compute_moments(sim.beam, sim.ref).named_values()) out << ' ' << kv.second;
+  for (const auto& kv : current_moments(sim).named_values()) out << ' ' << kv.second;
   out << '\n';
 }
 
 void DiagnosticsWriter::write_ref_line(std::ofstream& out, const Simulation& sim) {
   const RefPart& r = sim.ref;
-  out << sim.step << ' ' << r.s << ' ' << r.beta() << ' ' << r.gamma() << ' ' << r.beta_gamma() << ' ' << r.x << ' '
-      << r.y << ' ' << r.z << ' ' << r.t << ' ' << r.px << ' ' << r.py << ' ' << r.pz << ' ' << r.pt << '\n';
+  out << sim.step << ' ' << r.s << ' ' << r.beta() << ' ' << r.gamma() << ' ' << r.beta_gamma() << ' ' << r.x
+      << ' ' << r.y << ' ' << r.z << ' ' << r.t << ' ' << r.px << ' ' << r.py << ' ' << r.pz << ' ' << r.pt
+      << '\n';
 }
 
 fs::path DiagnosticsWriter::commit() {

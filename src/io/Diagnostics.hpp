@@ -54,6 +54,7 @@ class DiagnosticsWriter : public TrackObserver {
   std::ofstream reduced_, ref_;
   std::map<std::string, std::unique_ptr<OpenPMDSeriesWriter>> series_;  // by output name
   bool committed_ = false;
+  bool with_beam_ = true;  // false in reference-orbit runs: no reduced beam characteristics
 };
 
 // Species attributes of a beam frame: the reference particle (s_ref, gamma_ref, ...) and the

@@ -110,7 +110,9 @@ Handle write_dataset(hid_t parent, const std::string& name, hid_t type, std::siz
   Handle dset(H5Dcreate2(parent, name.c_str(), type, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
               H5Dclose, "cannot create dataset '" + name + "'");
   // With n == 0 there is nothing to write (and the caller's pointer may be null).
-  if (n > 0) check(H5Dwrite(dset.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "cannot write dataset '" + name + "'");
+  if (n > 0)
+    check(H5Dwrite(dset.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data),
+          "cannot write dataset '" + name + "'");
   return dset;
 }
 
@@ -124,8 +126,8 @@ void scalar_record(hid_t species, const std::string& name, hid_t type, std::size
 
 constexpr std::array<const char*, 3> kComponents{"x", "y", "t"};  // s-based tracking, as ImpactX
 
-void vector_record(hid_t species, const std::string& name, std::size_t n, const std::array<const double*, 3>& data,
-                   const UnitDimension& dim) {
+void vector_record(hid_t species, const std::string& name, std::size_t n,
+                   const std::array<const double*, 3>& data, const UnitDimension& dim) {
   Handle record = make_group(species, name);
   record_attributes(record.get(), dim);
   for (std::size_t c = 0; c < kComponents.size(); ++c) {
@@ -152,7 +154,8 @@ void constant_vector_record(hid_t species, const std::string& name, std::size_t 
 bool valid_openpmd_name(const std::string& name) {
   if (name.empty()) return false;
   for (char ch : name) {
-    const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_';
+    const bool ok =
+        (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_';
     if (!ok) return false;
   }
   return true;
@@ -175,8 +178,7 @@ std::string temporary_sibling(const std::string& final_path) {
 }
 
 void validate(std::uint64_t iteration, const BeamFrame& f, const std::set<std::uint64_t>& written) {
-  if (written.count(iteration) != 0)
-    fail("iteration " + std::to_string(iteration) + " was already written");
+  if (written.count(iteration) != 0) fail("iteration " + std::to_string(iteration) + " was already written");
   if (!valid_openpmd_name(f.species))
     fail("species name '" + f.species + "' is not a valid openPMD name ([A-Za-z0-9_]+)");
   if (f.n > 0) {
@@ -237,7 +239,8 @@ OpenPMDSeriesWriter::OpenPMDSeriesWriter(std::string final_path, std::string sof
 OpenPMDSeriesWriter::~OpenPMDSeriesWriter() { abandon(); }
 
 void OpenPMDSeriesWriter::require_writable(const char* what) const {
-  if (file_ < 0) fail(std::string("cannot ") + what + ": '" + final_path_ + "' is already committed or abandoned");
+  if (file_ < 0)
+    fail(std::string("cannot ") + what + ": '" + final_path_ + "' is already committed or abandoned");
   if (failed_) fail(std::string("cannot ") + what + ": an earlier write to '" + temp_path_ + "' failed");
 }
 

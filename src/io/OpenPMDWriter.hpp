@@ -15,8 +15,8 @@ struct BeamFrame {
   std::string species = "beam";
   std::size_t n = 0;
   const double *x{}, *y{}, *t{}, *px{}, *py{}, *pt{}, *qm{}, *w{};  // arrays of length n
-  const std::int64_t* id{};        // written as uint64 record "id" (absolute value)
-  const double* s_lost = nullptr;  // when non-null, written as extra scalar record "s_lost" (m)
+  const std::int64_t* id{};                // written as uint64 record "id" (absolute value)
+  const double* s_lost = nullptr;          // when non-null, written as extra scalar record "s_lost" (m)
   double ref_x = 0, ref_y = 0, ref_t = 0;  // positionOffset/{x,y,t}: reference particle
   // Species-level attributes (s_ref, gamma_ref, ..., mean_x, sigma_x, ...), written as double.
   std::vector<std::pair<std::string, double>> attributes;
@@ -40,7 +40,8 @@ class OpenPMDSeriesWriter {
   // file_pattern: empty for one file holding every iteration (groupBased); otherwise this file
   // is one iteration of a fileBased series whose file names follow the pattern, e.g.
   // "monitor_%06T.h5".
-  OpenPMDSeriesWriter(std::string final_path, std::string software_version, const std::string& file_pattern = "");
+  OpenPMDSeriesWriter(std::string final_path, std::string software_version,
+                      const std::string& file_pattern = "");
   ~OpenPMDSeriesWriter();
   OpenPMDSeriesWriter(const OpenPMDSeriesWriter&) = delete;
   OpenPMDSeriesWriter& operator=(const OpenPMDSeriesWriter&) = delete;

@@ -8,10 +8,7 @@ Matrix6 transfer_map(const Lattice& lattice, RefPart ref) {
   Matrix6 total = Matrix6::identity();
   for (const Element& e : lattice.elements) {
     ref.sedge = ref.s;
-    for (int slice = 0; slice < common(e).nslice; ++slice) {
-      push_reference(e, ref);
-      total = linear_map(e, ref) * total;
-    }
+    for (int slice = 0; slice < common(e).nslice; ++slice) total = push_with_linear_map(e, ref) * total;
   }
   return total;
 }

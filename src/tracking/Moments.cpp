@@ -25,8 +25,8 @@ struct FirstPass {
 };
 // Index pairs of the second moments needed: xx, xpx, pxpx, yy, ypy, pypy, tt, tpt, ptpt,
 // x pt, px pt, y pt, py pt.
-constexpr std::array<std::pair<int, int>, 13> kPairs{{{0, 0}, {0, 1}, {1, 1}, {2, 2}, {2, 3}, {3, 3}, {4, 4},
-                                                      {4, 5}, {5, 5}, {0, 5}, {1, 5}, {2, 5}, {3, 5}}};
+constexpr std::array<std::pair<int, int>, 13> kPairs{
+    {{0, 0}, {0, 1}, {1, 1}, {2, 2}, {2, 3}, {3, 3}, {4, 4}, {4, 5}, {5, 5}, {0, 5}, {1, 5}, {2, 5}, {3, 5}}};
 
 void coords(const Particles& b, std::size_t i, double* c) {
   c[0] = b.x[i], c[1] = b.px[i], c[2] = b.y[i], c[3] = b.py[i], c[4] = b.t[i], c[5] = b.pt[i];
@@ -78,10 +78,60 @@ std::vector<std::pair<std::string, double>> BeamMoments::named_values() const {
           {"charge_C", charge_C}};
 }
 
+BeamMoments moments_from_covariance(const std::array<double, 6>& mean, const Matrix6& cov, double beta_gamma,
+                                    double charge_C) {
+  BeamMoments m;
+  const double xx = cov(0, 0), xpx = cov(0, 1), pxpx = cov(1, 1), yy = cov(2, 2), ypy = cov(2, 3),
+               pypy = cov(3, 3);
+  const double tt = cov(4, 4), tpt = cov(4, 5), ptpt = cov(5, 5), xpt = cov(0, 5), pxpt = cov(1, 5),
+               ypt = cov(2, 5), pypt = cov(3, 5);
+  m.mean_x = mean[0], m.mean_px = mean[1], m.mean_y = mean[2], m.mean_py = mean[3], m.mean_t = mean[4],
+  m.mean_pt = mean[5];
+  // Without particles there are no extrema.
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  m.min_x = m.max_x = m.min_px = m.max_px = m.min_y = m.max_y = nan;
+  m.min_py = m.max_py = m.min_t = m.max_t = m.min_pt = m.max_pt = nan;
+  m.sigma_x = std::sqrt(xx), m.sigma_px = std::sqrt(pxpx);
+  m.sigma_y = std::sqrt(yy), m.sigma_py = std::sqrt(pypy);
+  m.sigma_t = std::sqrt(tt), m.sigma_pt = std::sqrt(ptpt);
+
+  const auto emittance = [](double qq, double pp, double qp) {
+    return std::sqrt(std::max(qq * pp - qp * qp, 0.0));
+  };
+  m.emittance_x = emittance(xx, pxpx, xpx);
+  m.emittance_y = emittance(yy, pypy, ypy);
+  m.emittance_t = emittance(tt, ptpt, tpt);
+
+  // Dispersion and dispersion-corrected Twiss; with no energy spread there is no dispersion.
+  if (ptpt > 0.0) {
+    m.dispersion_x = -xpt / ptpt, m.dispersion_px = -pxpt / ptpt;
+    m.dispersion_y = -ypt / ptpt, m.dispersion_py = -pypt / ptpt;
+  }
+  const auto twiss = [&](double qq, double pp, double qp, double d, double dp, double& alpha, double& beta) {
+    const double qqd = qq - ptpt * d * d, ppd = pp - ptpt * dp * dp, qpd = qp - ptpt * d * dp;
+    const double eps = emittance(qqd, ppd, qpd);
+    if (eps > 0.0) {
+      beta = qqd / eps;
+      alpha = -qpd / eps;
+    }
+  };
+  twiss(xx, pxpx, xpx, m.dispersion_x, m.dispersion_px, m.alpha_x, m.beta_x);
+  twiss(yy, pypy, ypy, m.dispersion_y, m.dispersion_py, m.alpha_y, m.beta_y);
+  if (m.emittance_t > 0.0) {
+    m.beta_t = tt / m.emittance_t;
+    m.alpha_t = -tpt / m.emittance_t;
+  }
+  m.emittance_xn = beta_gamma * m.emittance_x, m.emittance_yn = beta_gamma * m.emittance_y;
+  m.emittance_tn = beta_gamma * m.emittance_t;
+  m.charge_C = charge_C;
+  return m;
+}
+
 BeamMoments compute_moments(const Particles& beam, const RefPart& ref) {
   // A beam of zero charge (all weights 0) still has a shape: then every particle counts once.
   bool unit_weights = true;
-  for (std::size_t i = 0; i < beam.size() && unit_weights; ++i) unit_weights = !(beam.id[i] > 0 && beam.w[i] > 0.0);
+  for (std::size_t i = 0; i < beam.size() && unit_weights; ++i)
+    unit_weights = !(beam.id[i] > 0 && beam.w[i] > 0.0);
   const std::size_t n = beam.size();
   const std::size_t nchunks = (n + kChunk - 1) / kChunk;
   std::vector<FirstPass> first(nchunks);
@@ -140,47 +190,15 @@ BeamMoments compute_moments(const Particles& beam, const RefPart& ref) {
   for (const auto& s : second)
     for (std::size_t p = 0; p < kPairs.size(); ++p) mom[p] += s[p];
   for (double& v : mom) v /= total.w;
-  const double xx = mom[0], xpx = mom[1], pxpx = mom[2], yy = mom[3], ypy = mom[4], pypy = mom[5];
-  const double tt = mom[6], tpt = mom[7], ptpt = mom[8], xpt = mom[9], pxpt = mom[10], ypt = mom[11],
-               pypt = mom[12];
-
-  m.mean_x = mean[0], m.mean_px = mean[1], m.mean_y = mean[2], m.mean_py = mean[3], m.mean_t = mean[4],
-  m.mean_pt = mean[5];
+  Matrix6 cov;
+  for (std::size_t p = 0; p < kPairs.size(); ++p) {
+    cov(kPairs[p].first, kPairs[p].second) = cov(kPairs[p].second, kPairs[p].first) = mom[p];
+  }
+  m = moments_from_covariance(mean, cov, ref.beta_gamma(), unit_weights ? 0.0 : total.q * ref.mass);
+  m.count = total.count;
   m.min_x = total.lo[0], m.max_x = total.hi[0], m.min_px = total.lo[1], m.max_px = total.hi[1];
   m.min_y = total.lo[2], m.max_y = total.hi[2], m.min_py = total.lo[3], m.max_py = total.hi[3];
   m.min_t = total.lo[4], m.max_t = total.hi[4], m.min_pt = total.lo[5], m.max_pt = total.hi[5];
-  m.sigma_x = std::sqrt(xx), m.sigma_px = std::sqrt(pxpx);
-  m.sigma_y = std::sqrt(yy), m.sigma_py = std::sqrt(pypy);
-  m.sigma_t = std::sqrt(tt), m.sigma_pt = std::sqrt(ptpt);
-
-  const auto emittance = [](double qq, double pp, double qp) { return std::sqrt(std::max(qq * pp - qp * qp, 0.0)); };
-  m.emittance_x = emittance(xx, pxpx, xpx);
-  m.emittance_y = emittance(yy, pypy, ypy);
-  m.emittance_t = emittance(tt, ptpt, tpt);
-
-  // Dispersion and dispersion-corrected Twiss; with no energy spread there is no dispersion.
-  if (ptpt > 0.0) {
-    m.dispersion_x = -xpt / ptpt, m.dispersion_px = -pxpt / ptpt;
-    m.dispersion_y = -ypt / ptpt, m.dispersion_py = -pypt / ptpt;
-  }
-  const auto twiss = [&](double qq, double pp, double qp, double d, double dp, double& alpha, double& beta) {
-    const double qqd = qq - ptpt * d * d, ppd = pp - ptpt * dp * dp, qpd = qp - ptpt * d * dp;
-    const double eps = emittance(qqd, ppd, qpd);
-    if (eps > 0.0) {
-      beta = qqd / eps;
-      alpha = -qpd / eps;
-    }
-  };
-  twiss(xx, pxpx, xpx, m.dispersion_x, m.dispersion_px, m.alpha_x, m.beta_x);
-  twiss(yy, pypy, ypy, m.dispersion_y, m.dispersion_py, m.alpha_y, m.beta_y);
-  if (m.emittance_t > 0.0) {
-    m.beta_t = tt / m.emittance_t;
-    m.alpha_t = -tpt / m.emittance_t;
-  }
-  const double bg = ref.beta_gamma();
-  m.emittance_xn = bg * m.emittance_x, m.emittance_yn = bg * m.emittance_y, m.emittance_tn = bg * m.emittance_t;
-  // charge_C = sum of q * w, with q = qm * mass of the reference species.
-  m.charge_C = unit_weights ? 0.0 : total.q * ref.mass;
   return m;
 }
 

@@ -1,8 +1,10 @@
 #pragma once
+#include <array>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "core/Matrix6.hpp"
 #include "core/Particles.hpp"
 #include "core/RefPart.hpp"
 
@@ -32,5 +34,10 @@ struct BeamMoments {
 // Computes the moments of the particles with id > 0. The sums run over fixed-size chunks that
 // are combined in order, so the result does not depend on the number of threads.
 BeamMoments compute_moments(const Particles& beam, const RefPart& ref);
+
+// The same characteristics from a mean vector and a covariance matrix (x, px, y, py, t, pt),
+// e.g. of an envelope. Extrema are unknown there: NaN. charge_C is passed through.
+BeamMoments moments_from_covariance(const std::array<double, 6>& mean, const Matrix6& cov, double beta_gamma,
+                                    double charge_C);
 
 }  // namespace wakeline

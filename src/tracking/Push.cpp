@@ -8,10 +8,19 @@
 
 namespace wakeline {
 
-SliceStep SliceStep::make(const Element& element, const RefPart& ref_after_push) {
+namespace {
+// Maps that can lose a particle return bool (false: lost); the others return void.
+template <class Map>
+constexpr bool kMapReportsLoss =
+    std::is_same_v<bool, decltype(std::declval<const Map&>()(
+                             std::declval<double&>(), std::declval<double&>(), std::declval<double&>(),
+                             std::declval<double&>(), std::declval<double&>(), std::declval<double&>()))>;
+}  // namespace
+
+SliceStep SliceStep::make(const Element& element, const RefPart& before, const RefPart& after) {
   const elements::ElementCommon& c = common(element);
   SliceStep step;
-  step.map = particle_map(element, ref_after_push);
+  step.map = particle_map(element, before, after);
   step.aligned = !c.alignment.active();
   step.dx = c.alignment.dx;
   step.dy = c.alignment.dy;
@@ -21,7 +30,17 @@ SliceStep SliceStep::make(const Element& element, const RefPart& ref_after_push)
   step.has_aperture = c.aperture.active();
   step.aperture_x = c.aperture.aperture_x;
   step.aperture_y = c.aperture.aperture_y;
-  step.s = ref_after_push.s;
+  step.s = after.s;
+  step.can_lose = step.has_aperture || std::visit(
+                                           [](const auto& map) {
+                                             using Map = std::decay_t<decltype(map)>;
+                                             if constexpr (std::is_same_v<Map, std::monostate>) {
+                                               return false;
+                                             } else {
+                                               return kMapReportsLoss<Map>;
+                                             }
+                                           },
+                                           step.map);
   return step;
 }
 
@@ -42,10 +61,18 @@ struct StepKernel {
       const double pxs = px;
       px = pxs * c + py * s, py = -pxs * s + py * c;
     }
-    map(x, px, y, py, t, pt);
+    bool alive = true;
+    if constexpr (kMapReportsLoss<Map>) {
+      alive = map(x, px, y, py, t, pt);
+    } else {
+      map(x, px, y, py, t, pt);
+    }
     if constexpr (Aperture) {
       const double u = x / ax, w = y / ay;
-      if (u * u + w * w > 1.0 && v.id[i] > 0) {
+      alive = alive && !(u * u + w * w > 1.0);
+    }
+    if constexpr (Aperture || kMapReportsLoss<Map>) {
+      if (!alive && v.id[i] > 0) {
         v.id[i] = -v.id[i];
         v.s_lost[i] = s_ref;
       }
@@ -68,8 +95,9 @@ void with_kernel(const SliceStep& step, const ParticleView& v, F&& f) {
         using Map = std::decay_t<decltype(map)>;
         if constexpr (!std::is_same_v<Map, std::monostate>) {
           const auto make = [&]<bool M, bool A>() {
-            return StepKernel<Map, M, A>{map,         step.dx,         step.dy,    step.cos_roll, step.sin_roll,
-                                         step.aperture_x, step.aperture_y, step.s, v};
+            return StepKernel<Map, M, A>{
+                map,    step.dx, step.dy, step.cos_roll, step.sin_roll, step.aperture_x, step.aperture_y,
+                step.s, v};
           };
           const bool mis = !step.aligned;
           if (mis && step.has_aperture) {

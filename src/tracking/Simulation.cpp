@@ -1,5 +1,7 @@
 #include "tracking/Simulation.hpp"
 
+#include <cmath>
+#include <span>
 #include <vector>
 
 #include "tracking/Push.hpp"
@@ -26,9 +28,97 @@ void remove_lost(Simulation& sim) {
 
 }  // namespace
 
+namespace {
+
+// The linear map of a misaligned element: shift_in rotates (x, y) and (px, py) by the roll,
+// shift_out rotates back; translations only move the centroid.
+Matrix6 rolled(const Matrix6& r, double roll_deg) {
+  if (roll_deg == 0.0) return r;
+  const double c = std::cos(elements::deg2rad(roll_deg)), s = std::sin(elements::deg2rad(roll_deg));
+  Matrix6 in = Matrix6::identity();  // z' = in * z
+  for (int k = 0; k < 2; ++k) {
+    in(k, k) = c, in(k, 2 + k) = s;
+    in(2 + k, k) = -s, in(2 + k, 2 + k) = c;
+  }
+  return in.transpose() * r * in;
+}
+
+// Walks the lattice slice by slice, calling on_slice(element, entrance reference) after the
+// reference push, then the observer's per-slice hooks.
+template <class OnSlice>
+void walk(Simulation& sim, TrackObserver& observer, OnSlice&& on_slice) {
+  observer.initial(sim);
+  const std::uint64_t total =
+      sim.lattice.slices_per_period() * static_cast<std::uint64_t>(sim.lattice.periods);
+  for (sim.period = 0; sim.period < sim.lattice.periods; ++sim.period) {
+    for (const Element& element : sim.lattice.elements) {
+      sim.ref.sedge = sim.ref.s;
+      for (int slice = 0; slice < common(element).nslice; ++slice) {
+        ++sim.step;
+        const RefPart entrance = sim.ref;
+        push_reference(element, sim.ref);
+        on_slice(element, entrance);
+        if (sim.slice_step_diagnostics) observer.after_slice(sim);
+        observer.progress(sim.step, total);
+      }
+    }
+  }
+  sim.period = sim.lattice.periods - 1;
+  observer.final(sim);
+}
+
+}  // namespace
+
+void track_envelope(Simulation& sim, TrackObserver& observer) {
+  Particles centroid;
+  centroid.resize(1);
+  centroid.id[0] = 1;
+  walk(sim, observer, [&](const Element& element, const RefPart& entrance) {
+    Envelope& env = sim.envelope;
+    const Matrix6 r = rolled(linear_map(element, entrance, sim.ref), common(element).alignment.rotation_deg);
+    env.sigma = r * env.sigma * r.transpose();
+    SliceStep step = SliceStep::make(element, entrance, sim.ref);
+    if (std::holds_alternative<std::monostate>(step.map)) return;
+    step.has_aperture = false;  // an envelope has no particles to lose
+    auto& c = env.centroid;
+    centroid.x[0] = c[0], centroid.px[0] = c[1], centroid.y[0] = c[2], centroid.py[0] = c[3];
+    centroid.t[0] = c[4], centroid.pt[0] = c[5];
+    centroid.id[0] = 1;
+    apply_steps(centroid, std::span<const SliceStep>(&step, 1));
+    c = {centroid.x[0], centroid.px[0], centroid.y[0], centroid.py[0], centroid.t[0], centroid.pt[0]};
+  });
+}
+
+void track_reference(Simulation& sim, TrackObserver& observer) {
+  walk(sim, observer, [](const Element& /*element*/, const RefPart& /*entrance*/) {});
+}
+
+void track(Simulation& sim, TrackObserver& observer) {
+  switch (sim.mode) {
+    case TrackMode::particles:
+      track_particles(sim, observer);
+      break;
+    case TrackMode::envelope:
+      track_envelope(sim, observer);
+      break;
+    case TrackMode::reference_orbit:
+      track_reference(sim, observer);
+      break;
+  }
+}
+
+BeamMoments current_moments(const Simulation& sim) {
+  if (sim.mode == TrackMode::envelope) {
+    return moments_from_covariance(sim.envelope.centroid, sim.envelope.sigma, sim.ref.beta_gamma(),
+                                   sim.envelope.charge_C);
+  }
+  return compute_moments(sim.beam, sim.ref);
+}
+
 void track_particles(Simulation& sim, TrackObserver& observer) {
   observer.initial(sim);
-  const std::uint64_t total = sim.lattice.slices_per_period() * static_cast<std::uint64_t>(sim.lattice.periods);
+  const std::uint64_t total =
+      sim.lattice.slices_per_period() * static_cast<std::uint64_t>(sim.lattice.periods);
   std::vector<SliceStep> pending;
   bool pending_aperture = false;
   const auto flush = [&] {
@@ -44,10 +134,11 @@ void track_particles(Simulation& sim, TrackObserver& observer) {
       sim.ref.sedge = sim.ref.s;
       for (int slice = 0; slice < common(element).nslice; ++slice) {
         ++sim.step;
+        const RefPart entrance = sim.ref;
         push_reference(element, sim.ref);
         if (!monitor && !std::holds_alternative<elements::Marker>(element)) {
-          pending.push_back(SliceStep::make(element, sim.ref));
-          pending_aperture = pending_aperture || pending.back().has_aperture;
+          pending.push_back(SliceStep::make(element, entrance, sim.ref));
+          pending_aperture = pending_aperture || pending.back().can_lose;
         }
         if (pending_aperture || monitor || sim.slice_step_diagnostics) flush();
         if (monitor) observer.monitor(*monitor, sim);

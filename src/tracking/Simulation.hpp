@@ -1,17 +1,33 @@
 #pragma once
+#include <array>
 #include <cstdint>
 
 #include "core/Particles.hpp"
 #include "core/RefPart.hpp"
 #include "tracking/Lattice.hpp"
+#include "tracking/Moments.hpp"
 
 namespace wakeline {
 
-// The state of a particle-tracking run.
+// algo.track: macro-particles, the second moments of the beam (envelope), or the reference
+// particle alone.
+enum class TrackMode { particles, envelope, reference_orbit };
+
+// Envelope state: the beam centroid and its 6x6 covariance matrix about the centroid.
+// Beyond ImpactX (issue #1114 there), the centroid may be nonzero and misalignments move it.
+struct Envelope {
+  std::array<double, 6> centroid{};  // x, px, y, py, t, pt
+  Matrix6 sigma;
+  double charge_C = 0.0;  // signed bunch charge, reported as charge_C
+};
+
+// The state of a run.
 struct Simulation {
+  TrackMode mode = TrackMode::particles;
   RefPart ref;
-  Particles beam;   // particles in the beam (id > 0 between slices)
-  Particles lost;   // particles lost so far, with s_lost
+  Envelope envelope;  // envelope mode
+  Particles beam;     // particles in the beam (id > 0 between slices)
+  Particles lost;     // particles lost so far, with s_lost
   Lattice lattice;
   bool slice_step_diagnostics = false;
   std::uint64_t step = 0;  // slices done, counting every slice of every element, thin ones too
@@ -35,5 +51,19 @@ class TrackObserver {
 // removed, diagnostics. Consecutive slices with nothing to observe in between are applied to
 // the particles in one fused pass.
 void track_particles(Simulation& sim, TrackObserver& observer);
+
+// Envelope mode: per slice the reference is pushed, the covariance maps as R Sigma R^T with the
+// slice's linear map about the reference (rolled with the element), and the centroid goes
+// through the element's particle map with its misalignment. Apertures are not applied.
+void track_envelope(Simulation& sim, TrackObserver& observer);
+
+// Reference-orbit mode: only the reference particle is pushed.
+void track_reference(Simulation& sim, TrackObserver& observer);
+
+// Runs the mode in sim.mode.
+void track(Simulation& sim, TrackObserver& observer);
+
+// The reduced beam characteristics of the current state (particles or envelope).
+BeamMoments current_moments(const Simulation& sim);
 
 }  // namespace wakeline

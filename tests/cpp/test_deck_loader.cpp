@@ -52,8 +52,9 @@ TEST(DeckLoader, ReverseActsOnItsOwnLevelOnly) {
             (std::vector<std::string>{"A", "c", "d", "B"}));
   EXPECT_EQ(names(load(std::string(kElements) + "lattice.elements = A L B\nlattice.reverse = true\n")),
             (std::vector<std::string>{"B", "c", "d", "A"}));
-  EXPECT_EQ(names(load(std::string(kElements) + "lattice.elements = A L B\nL.reverse = true\nL.repeat = 2\n")),
-            (std::vector<std::string>{"A", "d", "c", "d", "c", "B"}));
+  EXPECT_EQ(
+      names(load(std::string(kElements) + "lattice.elements = A L B\nL.reverse = true\nL.repeat = 2\n")),
+      (std::vector<std::string>{"A", "d", "c", "d", "c", "B"}));
   // Reversal never flips an element: ds keeps its sign.
   const auto s = load(std::string(kElements) + "lattice.elements = A B\nlattice.reverse = true\n");
   EXPECT_EQ(common(s.sim.lattice.elements[0]).ds, 2.0);
@@ -86,7 +87,8 @@ TEST(DeckLoader, ThinElementsTakeAperturesAndIgnoreNslice) {
 }
 
 TEST(DeckLoader, MonitorBackendsAndEncodings) {
-  const auto s = load("m.type = beam_monitor\nm.backend = bp5\nm.encoding = f\nm.name = out\nlattice.elements = m\n");
+  const auto s =
+      load("m.type = beam_monitor\nm.backend = bp5\nm.encoding = f\nm.name = out\nlattice.elements = m\n");
   const auto& m = std::get<elements::BeamMonitor>(s.sim.lattice.elements[0]);
   EXPECT_EQ(m.output_name, "out");
   EXPECT_TRUE(m.file_based);
@@ -106,7 +108,8 @@ TEST(DeckLoader, UnknownKeyErrorsNameKeyFileAndLine) {
 }
 
 TEST(DeckLoader, InertImpactXKeysGiveNotices) {
-  const auto s = load("lattice.elements =\namr.n_cell = 40 40 32\nalgo.particle_shape = 2\nbeam.bucket_length = 1\n");
+  const auto s =
+      load("lattice.elements =\namr.n_cell = 40 40 32\nalgo.particle_shape = 2\nbeam.bucket_length = 1\n");
   EXPECT_EQ(s.notices.size(), 3u);
   EXPECT_TRUE(s.sim.lattice.elements.empty());
 }

@@ -1,6 +1,5 @@
 // Distribution moments against their parameters, and reproducibility of the sampling.
 #include <gtest/gtest.h>
-
 #include <omp.h>
 
 #include "core/Constants.hpp"
@@ -39,7 +38,8 @@ RefPart proton() {
 Distribution make(DistributionKind kind) {
   Distribution d;
   d.kind = kind;
-  d.planes = {PlaneParameters{1e-3, 2e-4, 0.3}, PlaneParameters{2e-3, 1e-4, -0.5}, PlaneParameters{3e-4, 2e-3, 0.0}};
+  d.planes = {PlaneParameters{1e-3, 2e-4, 0.3}, PlaneParameters{2e-3, 1e-4, -0.5},
+              PlaneParameters{3e-4, 2e-3, 0.0}};
   return d;
 }
 

@@ -161,7 +161,8 @@ std::vector<T> numeric_attr(hid_t file, const std::string& obj, const std::strin
 
 double double_attr(hid_t file, const std::string& obj, const std::string& name) {
   const AttrInfo info = attr_info(file, obj, name);
-  EXPECT_TRUE(info.cls == H5T_FLOAT && info.size == 8 && info.scalar) << obj << " @" << name << " must be a scalar double";
+  EXPECT_TRUE(info.cls == H5T_FLOAT && info.size == 8 && info.scalar)
+      << obj << " @" << name << " must be a scalar double";
   const auto v = numeric_attr<double>(file, obj, name, H5T_NATIVE_DOUBLE);
   return v.empty() ? 0.0 : v[0];
 }
@@ -190,7 +191,8 @@ void expect_record(hid_t file, const std::string& obj, const std::array<double, 
   const auto got = numeric_attr<double>(file, obj, "unitDimension", H5T_NATIVE_DOUBLE);
   EXPECT_EQ(got, std::vector<double>(dim.begin(), dim.end())) << obj;
   const AttrInfo to = attr_info(file, obj, "timeOffset");
-  EXPECT_TRUE(to.cls == H5T_FLOAT && to.size == 4 && to.scalar) << obj << " @timeOffset must be a scalar float";
+  EXPECT_TRUE(to.cls == H5T_FLOAT && to.size == 4 && to.scalar)
+      << obj << " @timeOffset must be a scalar float";
 }
 
 constexpr std::array<double, 7> kLength{1, 0, 0, 0, 0, 0, 0};
@@ -209,7 +211,8 @@ TEST(OpenPMDWriter, RootAttributesFollowOpenPMD11) {
   ASSERT_GE(f.id(), 0);
   EXPECT_EQ(string_attr(f.id(), "/", "openPMD"), "1.1.0");
   const AttrInfo ext = attr_info(f.id(), "/", "openPMDextension");
-  EXPECT_TRUE(ext.cls == H5T_INTEGER && ext.size == 4 && ext.scalar) << "openPMDextension must be a scalar uint32";
+  EXPECT_TRUE(ext.cls == H5T_INTEGER && ext.size == 4 && ext.scalar)
+      << "openPMDextension must be a scalar uint32";
   EXPECT_EQ(numeric_attr<std::uint32_t>(f.id(), "/", "openPMDextension", H5T_NATIVE_UINT32),
             std::vector<std::uint32_t>{0});
   EXPECT_EQ(string_attr(f.id(), "/", "basePath"), "/data/%T/");
@@ -270,7 +273,8 @@ TEST(OpenPMDWriter, IterationRecordsRoundTrip) {
     EXPECT_DOUBLE_EQ(double_attr(f.id(), comp, "value"), ref[c]);
     const AttrInfo shape = attr_info(f.id(), comp, "shape");
     EXPECT_TRUE(shape.cls == H5T_INTEGER && shape.size == 8 && !shape.scalar && shape.npoints == 1) << comp;
-    EXPECT_EQ(numeric_attr<std::uint64_t>(f.id(), comp, "shape", H5T_NATIVE_UINT64), std::vector<std::uint64_t>{5});
+    EXPECT_EQ(numeric_attr<std::uint64_t>(f.id(), comp, "shape", H5T_NATIVE_UINT64),
+              std::vector<std::uint64_t>{5});
     EXPECT_DOUBLE_EQ(double_attr(f.id(), comp, "unitSI"), 1.0);
   }
 
@@ -291,7 +295,8 @@ TEST(OpenPMDWriter, IterationRecordsRoundTrip) {
   EXPECT_EQ(H5Tget_size(type), 8u);
   EXPECT_EQ(H5Tget_sign(type), H5T_SGN_NONE);
   H5Tclose(type), H5Dclose(d);
-  EXPECT_EQ(dataset<std::uint64_t>(f.id(), sp + "/id", H5T_NATIVE_UINT64), (std::vector<std::uint64_t>{1, 2, 3, 4, 5}));
+  EXPECT_EQ(dataset<std::uint64_t>(f.id(), sp + "/id", H5T_NATIVE_UINT64),
+            (std::vector<std::uint64_t>{1, 2, 3, 4, 5}));
 
   EXPECT_FALSE(exists(f.id(), sp + "/s_lost")) << "s_lost only appears in lost-particle files";
 }
@@ -313,8 +318,8 @@ TEST(OpenPMDWriter, ZeroParticleIterationHasEmptyRecords) {
   ASSERT_GE(f.id(), 0);
   EXPECT_TRUE(exists(f.id(), "/data/2/particles/beam/position/x"));
   const std::string sp = "/data/9/particles/beam";
-  for (const char* comp : {"/position/x", "/position/y", "/position/t", "/momentum/x", "/momentum/y", "/momentum/t",
-                           "/qm", "/weighting"}) {
+  for (const char* comp : {"/position/x", "/position/y", "/position/t", "/momentum/x", "/momentum/y",
+                           "/momentum/t", "/qm", "/weighting"}) {
     EXPECT_EQ(object_type(f.id(), sp + comp), H5I_DATASET) << comp;
     EXPECT_TRUE(dataset<double>(f.id(), sp + comp, H5T_NATIVE_DOUBLE).empty()) << comp;
   }

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <tuple>
 
 #include "TestSupport.hpp"
 #include "distribution/Distribution.hpp"
@@ -14,7 +15,9 @@ namespace {
 
 struct Recorder : TrackObserver {
   std::vector<std::uint64_t> monitor_steps, slice_steps;
-  void monitor(const BeamMonitor& /*m*/, const Simulation& sim) override { monitor_steps.push_back(sim.step); }
+  void monitor(const BeamMonitor& /*m*/, const Simulation& sim) override {
+    monitor_steps.push_back(sim.step);
+  }
   void after_slice(const Simulation& sim) override { slice_steps.push_back(sim.step); }
 };
 
@@ -31,7 +34,8 @@ Simulation beam_sim(std::size_t n, std::uint64_t seed = 11) {
   sim.ref = test::electron_GeV(0.1);
   Distribution d;
   d.kind = DistributionKind::gaussian;
-  d.planes = {PlaneParameters{1e-3, 1e-4, 0.2}, PlaneParameters{1e-3, 1e-4, -0.2}, PlaneParameters{1e-3, 1e-3, 0}};
+  d.planes = {PlaneParameters{1e-3, 1e-4, 0.2}, PlaneParameters{1e-3, 1e-4, -0.2},
+              PlaneParameters{1e-3, 1e-3, 0}};
   sample(d, n, seed, sim.ref, 1.0, sim.beam);
   return sim;
 }
@@ -104,7 +108,8 @@ TEST(Tracking, TransportAgreesWithTransferMap) {
   track_particles(sim, none);
   for (std::size_t i = 0; i < before.size(); ++i) {
     const double z[6] = {before.x[i], before.px[i], before.y[i], before.py[i], before.t[i], before.pt[i]};
-    const double got[6] = {sim.beam.x[i], sim.beam.px[i], sim.beam.y[i], sim.beam.py[i], sim.beam.t[i], sim.beam.pt[i]};
+    const double got[6] = {sim.beam.x[i],  sim.beam.px[i], sim.beam.y[i],
+                           sim.beam.py[i], sim.beam.t[i],  sim.beam.pt[i]};
     for (int r = 0; r < 6; ++r) {
       double expect = 0;
       for (int c = 0; c < 6; ++c) expect += m(r, c) * z[c];
@@ -176,4 +181,94 @@ TEST(Tracking, RolledQuadIsASkewQuad) {
   const FocusBlock f = focus_block(2.0, 0.3), d = focus_block(-2.0, 0.3);
   EXPECT_NEAR(sim.beam.x[0], 1e-3 * 0.5 * (f.c - d.c), 1e-15);
   EXPECT_NEAR(sim.beam.y[0], 1e-3 * 0.5 * (f.c + d.c), 1e-15);
+}
+
+namespace {
+// Sample mean and covariance (equal weights) of a beam.
+std::pair<std::array<double, 6>, Matrix6> sample_moments(const Particles& b) {
+  std::array<double, 6> mean{};
+  const double n = static_cast<double>(b.size());
+  auto row = [&](std::size_t i) {
+    return std::array<double, 6>{b.x[i], b.px[i], b.y[i], b.py[i], b.t[i], b.pt[i]};
+  };
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    const auto z = row(i);
+    for (int k = 0; k < 6; ++k) mean[k] += z[k] / n;
+  }
+  Matrix6 cov;
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    const auto z = row(i);
+    for (int r = 0; r < 6; ++r)
+      for (int c = 0; c < 6; ++c) cov(r, c) += (z[r] - mean[r]) * (z[c] - mean[c]) / n;
+  }
+  return {mean, cov};
+}
+}  // namespace
+
+TEST(Envelope, MatchesTheParticlesThroughAMisalignedRolledLinearLattice) {
+  // Affine maps transform a sample's mean and covariance exactly, so an envelope started from a
+  // beam's sample moments must end at that beam's final sample moments.
+  Simulation particles = beam_sim(4000);
+  for (std::size_t i = 0; i < particles.beam.size(); ++i) particles.beam.x[i] += 3e-4;  // off-axis centroid
+  auto qf = thick<Quad>(0.5, 3);
+  qf.k = 2.0;
+  qf.alignment = {1e-4, -2e-4, 20.0};  // dx, dy, roll
+  auto b = thick<Sbend>(0.4, 2);
+  b.rc = 3.0;
+  b.alignment.rotation_deg = -5.0;
+  auto s = thick<Solenoid>(0.3, 2);
+  s.ks = 1.1;
+  s.alignment.dx = 5e-5;
+  Kicker k;
+  k.xkick = 1e-4, k.ykick = -2e-4;
+  particles.lattice.elements = {thick<Drift>(0.3, 2), qf, b, k, s, BeamMonitor{}, thick<Drift>(0.2, 1)};
+  particles.lattice.periods = 2;
+
+  Simulation envelope;
+  envelope.mode = TrackMode::envelope;
+  envelope.ref = particles.ref;
+  envelope.lattice = particles.lattice;
+  std::tie(envelope.envelope.centroid, envelope.envelope.sigma) = sample_moments(particles.beam);
+
+  TrackObserver none;
+  track(particles, none);
+  track(envelope, none);
+  const auto [mean, cov] = sample_moments(particles.beam);
+  for (int r = 0; r < 6; ++r) {
+    EXPECT_NEAR(envelope.envelope.centroid[r], mean[r], 1e-12) << r;
+    for (int c = 0; c < 6; ++c) {
+      const double scale = std::sqrt(cov(r, r) * cov(c, c));
+      EXPECT_NEAR(envelope.envelope.sigma(r, c), cov(r, c), 1e-9 * scale) << r << "," << c;
+    }
+  }
+  EXPECT_EQ(envelope.step, particles.step);
+  EXPECT_DOUBLE_EQ(envelope.ref.s, particles.ref.s);
+}
+
+TEST(Envelope, ReportsTheSameCharacteristicsAsParticleMoments) {
+  Simulation sim = beam_sim(3000);
+  const BeamMoments from_particles = compute_moments(sim.beam, sim.ref);
+  const auto [mean, cov] = sample_moments(sim.beam);
+  const BeamMoments from_cov =
+      moments_from_covariance(mean, cov, sim.ref.beta_gamma(), from_particles.charge_C);
+  EXPECT_NEAR(from_cov.sigma_x, from_particles.sigma_x, 1e-12 * from_particles.sigma_x);
+  EXPECT_NEAR(from_cov.emittance_t, from_particles.emittance_t, 1e-9 * from_particles.emittance_t);
+  EXPECT_NEAR(from_cov.beta_y, from_particles.beta_y, 1e-9 * from_particles.beta_y);
+  EXPECT_NEAR(from_cov.dispersion_x, from_particles.dispersion_x, 1e-9);
+  EXPECT_TRUE(std::isnan(from_cov.min_x));
+}
+
+TEST(ReferenceOrbit, FollowsTheSameOrbitAsParticleTracking) {
+  Simulation with_beam = beam_sim(10), alone;
+  with_beam.lattice = fodo_with_monitors();
+  alone.mode = TrackMode::reference_orbit;
+  alone.ref = with_beam.ref;
+  alone.lattice = with_beam.lattice;
+  TrackObserver none;
+  track(with_beam, none);
+  track(alone, none);
+  EXPECT_EQ(alone.ref.x, with_beam.ref.x);
+  EXPECT_EQ(alone.ref.z, with_beam.ref.z);
+  EXPECT_EQ(alone.ref.t, with_beam.ref.t);
+  EXPECT_EQ(alone.step, with_beam.step);
 }
