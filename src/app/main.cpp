@@ -4,7 +4,10 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <cmath>
 #include <exception>
+#include <iomanip>
+#include <sstream>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -17,6 +20,7 @@
 #include "io/DeckLoader.hpp"
 #include "io/Diagnostics.hpp"
 #include "io/InputDeck.hpp"
+#include "tracking/Optics.hpp"
 
 namespace {
 
@@ -28,6 +32,8 @@ under diags/ (diag.file_prefix): openPMD beam monitors, reduced beam characteris
 reference-particle files. key=value arguments override keys of the deck.
 
 options:
+  --optics           linear optics of the deck's lattice instead of tracking: one-period transfer
+                     map, periodic Twiss, tunes, dispersion, Twiss along s (diags/optics.txt)
   --example NAME     run a built-in example deck (available: fodo)
   --print-example NAME  print a built-in example deck and exit
   --seed N           random seed of the beam (overrides beam.seed); a run is bit-reproducible
@@ -68,6 +74,7 @@ struct CliOptions {
   std::optional<std::uint64_t> seed;
   std::optional<int> threads;
   bool quiet = false;
+  bool optics = false;
 };
 
 std::uint64_t parse_unsigned(const std::string& flag, const char* text) {
@@ -95,6 +102,8 @@ bool parse_args(int argc, char** argv, CliOptions& o) {
     } else if (a == "--version") {
       std::cout << "wakeline " << WAKELINE_VERSION << '\n';
       return false;
+    } else if (a == "--optics") {
+      o.optics = true;
     } else if (a == "--quiet" || a == "-q") {
       o.quiet = true;
     } else if (a == "--seed") {
@@ -130,6 +139,40 @@ bool parse_args(int argc, char** argv, CliOptions& o) {
   return true;
 }
 
+// --optics: the linear optics of one period of the lattice; no beam is tracked. Without a stable
+// periodic solution the Twiss functions start from the beam's (its lambda/mu or Twiss keys).
+int run_optics(wakeline::io::RunSetup& setup, const CliOptions& o) {
+  using namespace wakeline;
+  std::optional<std::pair<TwissPlane, TwissPlane>> initial;
+  const Distribution& d = setup.distribution;
+  if (d.kind != DistributionKind::thermal && d.kind != DistributionKind::empty && d.planes[0].lambda_q > 0 &&
+      d.planes[1].lambda_q > 0) {
+    const Matrix6 cov = covariance(d);
+    const auto twiss = [&](int q) {
+      const double eps = std::sqrt(cov(q, q) * cov(q + 1, q + 1) - cov(q, q + 1) * cov(q, q + 1));
+      return TwissPlane{cov(q, q) / eps, -cov(q, q + 1) / eps};
+    };
+    initial = std::make_pair(twiss(0), twiss(2));
+  }
+  const OpticsResult optics = compute_optics(setup.sim.lattice, setup.sim.ref, initial);
+  io::DiagnosticsWriter writer(setup.diagnostics, WAKELINE_VERSION);
+  std::ostringstream map;
+  map << std::scientific << std::setprecision(16);
+  for (int i = 0; i < 6; ++i) {
+    for (int j = 0; j < 6; ++j) map << (j ? " " : "") << optics.one_period(i, j);
+    map << '\n';
+  }
+  writer.write_text("transfer_map.txt", map.str());
+  writer.write_text("optics.txt", format_optics_table(optics));
+  const std::filesystem::path out = writer.commit();
+  if (!o.quiet) {
+    std::cout << format_optics_report(optics, setup.sim.ref);
+    std::cout << "  tables in " << std::filesystem::absolute(out).lexically_normal().string()
+              << "/ (optics.txt, transfer_map.txt)\n";
+  }
+  return 0;
+}
+
 int run(const CliOptions& o) {
   using namespace wakeline;
   const auto t0 = std::chrono::steady_clock::now();
@@ -150,6 +193,7 @@ int run(const CliOptions& o) {
   io::RunSetup setup = io::load_run(deck, o.seed);
   if (!o.quiet)
     for (const std::string& n : setup.notices) std::cerr << n << '\n';
+  if (o.optics) return run_optics(setup, o);
   io::create_beam(setup);
 
   const bool show_progress = !o.quiet && ::isatty(STDERR_FILENO);

@@ -207,6 +207,12 @@ void DiagnosticsWriter::write_ref_line(std::ofstream& out, const Simulation& sim
       << '\n';
 }
 
+void DiagnosticsWriter::write_text(const std::string& name, const std::string& content) {
+  std::ofstream out(staging_dir_ / name);
+  out << content;
+  if (!out) throw RunError("cannot write " + (staging_dir_ / name).string());
+}
+
 fs::path DiagnosticsWriter::commit() {
   if (committed_) return final_dir_;
   for (auto& [name, writer] : series_) writer->commit();

@@ -40,6 +40,9 @@ class DiagnosticsWriter : public TrackObserver {
   // Called with (step, total) on every slice; the CLI draws its progress bar with it.
   std::function<void(std::uint64_t, std::uint64_t)> on_progress;
 
+  // Writes a whole text file (e.g. optics tables) into the output folder.
+  void write_text(const std::string& name, const std::string& content);
+
   // Makes the output visible under its final name; returns that path.
   std::filesystem::path commit();
   void abandon();

@@ -46,3 +46,16 @@ def test_reference_orbit_run_writes_reference_files_only(wakeline, tmp_path, sma
     normal.mkdir()
     wakeline.run_deck(small_deck, cwd=normal).assert_ok()
     assert ref["s"].iloc[0] == read_table(normal / "diags" / "ref_particle_final.0")["s"].iloc[0]
+
+
+def test_optics_option_reports_the_fodo_tune(wakeline, tmp_path):
+    result = wakeline.run("--optics", "--example", "fodo", cwd=tmp_path).assert_ok()
+    assert "phase advance = 67.767" in result.stdout
+    table = read_table(tmp_path / "diags" / "optics.txt")
+    assert list(table.columns[:3]) == ["s", "beta_x", "alpha_x"]
+    assert math.isclose(table["beta_x"].iloc[0], 2.8216194, rel_tol=1e-6)
+    assert math.isclose(table["beta_x"].iloc[-1], table["beta_x"].iloc[0], rel_tol=1e-9)  # periodic
+    assert math.isclose(table["s"].iloc[-1], 3.0, rel_tol=1e-12)
+    rows = (tmp_path / "diags" / "transfer_map.txt").read_text().split("\n")
+    assert len([r for r in rows if r.strip()]) == 6
+    assert not (tmp_path / "diags" / "reduced_beam_characteristics.0").exists()  # nothing tracked
