@@ -4,6 +4,7 @@
 #include <string>
 #include <variant>
 
+#include "elements/Aperture.hpp"
 #include "elements/BeamMonitor.hpp"
 #include "elements/Buncher.hpp"
 #include "elements/ConstF.hpp"
@@ -15,6 +16,7 @@
 #include "elements/Multipole.hpp"
 #include "elements/PRot.hpp"
 #include "elements/PlaneXYRot.hpp"
+#include "elements/PolygonAperture.hpp"
 #include "elements/Quad.hpp"
 #include "elements/Sbend.hpp"
 #include "elements/ShortRF.hpp"
@@ -26,7 +28,8 @@ namespace wakeline {
 using Element = std::variant<elements::Drift, elements::Quad, elements::Sbend, elements::DipEdge,
                              elements::ConstF, elements::Solenoid, elements::Multipole, elements::Kicker,
                              elements::ThinDipole, elements::PRot, elements::PlaneXYRot, elements::Buncher,
-                             elements::ShortRF, elements::LinearMap, elements::BeamMonitor, elements::Marker>;
+                             elements::ShortRF, elements::LinearMap, elements::BeamMonitor, elements::Marker,
+                             elements::Aperture, elements::PolygonAperture>;
 
 // Elements with a particle map; monitors and markers have none. Most build it from the
 // reference after its push; elements whose map is integrated along the slice (soft-edge, RF)
@@ -47,7 +50,8 @@ concept HasEntranceLinearMap = requires(const E& e, const RefPart& r) {
 // The per-slice particle maps the tracker can apply (each distinct map type once).
 using ParticleMap =
     std::variant<std::monostate, elements::BlockDiagonalMap, elements::MatrixMap, elements::MultipoleMap,
-                 elements::KickerMap, elements::ThinDipoleMap, elements::PRotMap, elements::ShortRFMap>;
+                 elements::KickerMap, elements::ThinDipoleMap, elements::PRotMap, elements::ShortRFMap,
+                 elements::ApertureMap, elements::PolygonApertureMap>;
 
 inline const elements::ElementCommon& common(const Element& e) {
   return std::visit([](const auto& el) -> const elements::ElementCommon& { return el; }, e);

@@ -209,14 +209,13 @@ const std::set<std::string> kNotYet = {"drift_chromatic",
                                        "tapered_pl",
                                        "uniform_acc_chromatic",
                                        "rfcavity",
-                                       "aperture",
-                                       "polygon_aperture",
+
                                        "source",
                                        "spin_map"};
 const std::vector<std::string> kTypes = {
-    "drift",        "quad",        "sbend", "dipedge",          "constf",  "solenoid", "multipole",
-    "kicker",       "thin_dipole", "prot",  "plane_xyrotation", "buncher", "shortrf",  "linear_map",
-    "beam_monitor", "marker",      "line"};
+    "drift",        "quad",        "sbend", "dipedge",          "constf",          "solenoid", "multipole",
+    "kicker",       "thin_dipole", "prot",  "plane_xyrotation", "buncher",         "shortrf",  "linear_map",
+    "beam_monitor", "marker",      "line",  "aperture",         "polygon_aperture"};
 
 struct ElementReader {
   InputDeck& deck;
@@ -250,6 +249,16 @@ struct ElementReader {
       require(deck, n + ".aperture_y", e.aperture.aperture_y, e.aperture.aperture_y >= 0.0,
               "it must be >= 0");
     }
+  }
+
+  PeriodicMask read_mask(const std::string& n) {
+    PeriodicMask m;
+    m.repeat_x = query_double_or(deck, n + ".repeat_x", 0.0);
+    m.repeat_y = query_double_or(deck, n + ".repeat_y", 0.0);
+    require(deck, n + ".repeat_x", m.repeat_x, m.repeat_x >= 0.0, "it must be >= 0 (0: no repetition)");
+    require(deck, n + ".repeat_y", m.repeat_y, m.repeat_y >= 0.0, "it must be >= 0 (0: no repetition)");
+    m.shift_odd_x = query_bool_or(deck, n + ".shift_odd_x", false);
+    return m;
   }
 
   Element read(const std::string& n, const std::string& type) {
@@ -387,6 +396,39 @@ struct ElementReader {
         fail(deck, n + ".nonlinear_lens_invariants",
              "is not available in this version of Wakeline; valid: false");
       }
+      return e;
+    }
+    if (type == "aperture") {
+      Aperture e;
+      common(e, n, false, true, false);
+      e.half_x = get_positive(deck, n + ".aperture_x");
+      e.half_y = get_positive(deck, n + ".aperture_y");
+      e.elliptical = one_of(deck, n + ".shape", "rectangular", {"rectangular", "elliptical"}) == "elliptical";
+      e.absorb = one_of(deck, n + ".action", "transmit", {"transmit", "absorb"}) == "absorb";
+      e.mask = read_mask(n);
+      return e;
+    }
+    if (type == "polygon_aperture") {
+      PolygonAperture e;
+      common(e, n, false, true, false);
+      std::vector<double> vx = deck.get_doubles(n + ".vertices_x"), vy = deck.get_doubles(n + ".vertices_y");
+      if (vx.size() != vy.size()) {
+        fail(deck, n + ".vertices_y",
+             "has " + std::to_string(vy.size()) + " values but vertices_x has " + std::to_string(vx.size()) +
+                 "; give one y per x");
+      }
+      if (vx.front() != vx.back() || vy.front() != vy.back())
+        vx.push_back(vx.front()), vy.push_back(vy.front());
+      if (vx.size() < 4 || vx.size() > kMaxPolygonVertices) {
+        fail(deck, n + ".vertices_x",
+             "a polygon needs 3 to " + std::to_string(kMaxPolygonVertices - 1) + " distinct vertices");
+      }
+      std::copy(vx.begin(), vx.end(), e.shape.vx.begin());
+      std::copy(vy.begin(), vy.end(), e.shape.vy.begin());
+      e.shape.n = static_cast<int>(vx.size());
+      e.shape.min_radius2 = q("min_radius2", 0.0);
+      e.shape.absorb = one_of(deck, n + ".action", "transmit", {"transmit", "absorb"}) == "absorb";
+      e.shape.mask = read_mask(n);
       return e;
     }
     if (type == "marker") {
