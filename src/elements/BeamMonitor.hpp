@@ -16,6 +16,10 @@ struct BeamMonitor : ElementCommon {
   int period_sample_intervals = 1;  // write every N-th period
   bool write_particles = true;      // `particles`: the particle records
   bool write_moments = true;        // `beam_moments`: the reduced beam characteristics as attributes
+  // `nonlinear_lens_invariants`: also write the IOTA invariants H and I of every particle, for a
+  // lattice with Twiss alpha, beta (m) at the insert, strength tn and scale cn (m^1/2).
+  bool lens_invariants = false;
+  double alpha = 0.0, beta = 1.0, tn = 0.0, cn = 1.0;
 
   void push_reference(RefPart& /*ref*/) const {}
   [[nodiscard]] Matrix6 linear_map(const RefPart& /*ref*/) const { return Matrix6::identity(); }

@@ -392,9 +392,12 @@ struct ElementReader {
           static_cast<int>(deck.query_int(n + ".period_sample_intervals").value_or(1));
       require(deck, n + ".period_sample_intervals", e.period_sample_intervals, e.period_sample_intervals >= 1,
               "it must be >= 1");
-      if (query_bool_or(deck, n + ".nonlinear_lens_invariants", false)) {
-        fail(deck, n + ".nonlinear_lens_invariants",
-             "is not available in this version of Wakeline; valid: false");
+      e.lens_invariants = query_bool_or(deck, n + ".nonlinear_lens_invariants", false);
+      if (e.lens_invariants) {
+        e.alpha = d("alpha");
+        e.beta = get_positive(deck, n + ".beta");
+        e.tn = d("tn");
+        e.cn = get_positive(deck, n + ".cn");
       }
       return e;
     }

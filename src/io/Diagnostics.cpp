@@ -9,6 +9,7 @@
 
 #include "core/Constants.hpp"
 #include "core/Error.hpp"
+#include "tracking/LensInvariants.hpp"
 #include "tracking/Moments.hpp"
 
 namespace wakeline::io {
@@ -137,6 +138,14 @@ void DiagnosticsWriter::monitor(const elements::BeamMonitor& m, const Simulation
   if (sim.period % m.period_sample_intervals != 0) return;
   const auto attrs = m.write_moments ? beam_attributes(sim, sim.beam) : reference_attributes(sim);
   BeamFrame frame = make_frame(sim.beam, sim, attrs);
+  std::vector<double> h, inv;
+  if (m.lens_invariants) {
+    const LensInvariants invariants{m.alpha, m.beta, m.tn, m.cn};
+    const Particles& b = sim.beam;
+    h.resize(b.size()), inv.resize(b.size());
+    for (std::size_t i = 0; i < b.size(); ++i) invariants(b.x[i], b.y[i], b.px[i], b.py[i], h[i], inv[i]);
+    frame.extra_records = {{"H", h.data()}, {"I", inv.data()}};
+  }
   if (!m.write_particles) frame.n = 0;  // the iteration keeps the reference and moments only
   if (m.file_based) {
     // One file per visit: <name>_%0<digits>T.h5, committed at once.

@@ -278,6 +278,9 @@ void OpenPMDSeriesWriter::write_iteration(std::uint64_t iteration, const BeamFra
   scalar_record(sp, "id", H5T_NATIVE_UINT64, f.n, ids.data(), kDimensionless);
 
   if (f.s_lost != nullptr) scalar_record(sp, "s_lost", H5T_NATIVE_DOUBLE, f.n, f.s_lost, kLength);
+  for (const auto& [name, data] : f.extra_records) {
+    scalar_record(sp, name, H5T_NATIVE_DOUBLE, f.n, data, kDimensionless);
+  }
 
   written_.insert(iteration);
   failed_ = false;

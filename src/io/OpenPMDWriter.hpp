@@ -17,6 +17,8 @@ struct BeamFrame {
   const double *x{}, *y{}, *t{}, *px{}, *py{}, *pt{}, *qm{}, *w{};  // arrays of length n
   const std::int64_t* id{};                // written as uint64 record "id" (absolute value)
   const double* s_lost = nullptr;          // when non-null, written as extra scalar record "s_lost" (m)
+  // Further dimensionless per-particle scalar records (e.g. the IOTA invariants "H", "I").
+  std::vector<std::pair<std::string, const double*>> extra_records;
   double ref_x = 0, ref_y = 0, ref_t = 0;  // positionOffset/{x,y,t}: reference particle
   // Species-level attributes (s_ref, gamma_ref, ..., mean_x, sigma_x, ...), written as double.
   std::vector<std::pair<std::string, double>> attributes;

@@ -48,3 +48,20 @@ def test_monitor_without_particles_keeps_moments(wakeline, tmp_path, small_deck)
     beam = series.iterations[monitor_steps(deck)[0]].particles["beam"]
     assert "sigma_x" not in beam.attributes
     assert "s_ref" in beam.attributes
+
+
+def test_monitor_writes_lens_invariants(wakeline, tmp_path, small_deck):
+    deck = set_keys(small_deck, {"monitor.nonlinear_lens_invariants": "true", "monitor.alpha": 0.0,
+                                 "monitor.beta": 1.0, "monitor.tn": 0.0, "monitor.cn": 0.01})
+    wakeline.run_deck(deck, cwd=tmp_path).assert_ok()
+    series = io.Series(str(tmp_path / "diags" / "openPMD" / "monitor.h5"), io.Access.read_only)
+    beam = series.iterations[monitor_steps(deck)[0]].particles["beam"]
+    h = beam["H"][io.Record_Component.SCALAR].load_chunk()
+    x = beam["position"]["x"].load_chunk()
+    px = beam["momentum"]["x"].load_chunk()
+    y = beam["position"]["y"].load_chunk()
+    py = beam["momentum"]["y"].load_chunk()
+    series.flush()
+    expected = 0.5 * ((x / 0.01) ** 2 + (px / 0.01) ** 2 + (y / 0.01) ** 2 + (py / 0.01) ** 2)
+    assert abs(h - expected).max() <= 1e-9 * abs(expected).max()
+    assert "I" in beam
