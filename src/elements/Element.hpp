@@ -18,9 +18,13 @@
 #include "elements/PlaneXYRot.hpp"
 #include "elements/PolygonAperture.hpp"
 #include "elements/Quad.hpp"
+#include "elements/RFCavity.hpp"
 #include "elements/Sbend.hpp"
 #include "elements/ShortRF.hpp"
+#include "elements/SoftQuadrupole.hpp"
+#include "elements/SoftSolenoid.hpp"
 #include "elements/Solenoid.hpp"
+#include "elements/Source.hpp"
 #include "elements/ThinDipole.hpp"
 
 namespace wakeline {
@@ -29,7 +33,8 @@ using Element = std::variant<elements::Drift, elements::Quad, elements::Sbend, e
                              elements::ConstF, elements::Solenoid, elements::Multipole, elements::Kicker,
                              elements::ThinDipole, elements::PRot, elements::PlaneXYRot, elements::Buncher,
                              elements::ShortRF, elements::LinearMap, elements::BeamMonitor, elements::Marker,
-                             elements::Aperture, elements::PolygonAperture>;
+                             elements::Aperture, elements::PolygonAperture, elements::Source,
+                             elements::RFCavity, elements::SoftSolenoid, elements::SoftQuadrupole>;
 
 // Elements with a particle map; monitors and markers have none. Most build it from the
 // reference after its push; elements whose map is integrated along the slice (soft-edge, RF)

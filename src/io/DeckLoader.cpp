@@ -197,25 +197,42 @@ const std::set<std::string> kNotYet = {"drift_chromatic",
                                        "quad_chromatic",
                                        "quad_exact",
                                        "quadedge",
-                                       "quadrupole_softedge",
+
                                        "sbend_exact",
                                        "cfbend",
                                        "cfbend_exact",
                                        "multipole_exact",
                                        "nonlinear_lens",
-                                       "solenoid_softedge",
+
                                        "plasma_lens_chromatic",
                                        "tapered_plasma_lens",
                                        "tapered_pl",
                                        "uniform_acc_chromatic",
-                                       "rfcavity",
 
                                        "source",
                                        "spin_map"};
-const std::vector<std::string> kTypes = {
-    "drift",        "quad",        "sbend", "dipedge",          "constf",          "solenoid", "multipole",
-    "kicker",       "thin_dipole", "prot",  "plane_xyrotation", "buncher",         "shortrf",  "linear_map",
-    "beam_monitor", "marker",      "line",  "aperture",         "polygon_aperture"};
+const std::vector<std::string> kTypes = {"drift",
+                                         "quad",
+                                         "sbend",
+                                         "dipedge",
+                                         "constf",
+                                         "solenoid",
+                                         "multipole",
+                                         "kicker",
+                                         "thin_dipole",
+                                         "prot",
+                                         "plane_xyrotation",
+                                         "buncher",
+                                         "shortrf",
+                                         "linear_map",
+                                         "beam_monitor",
+                                         "marker",
+                                         "line",
+                                         "aperture",
+                                         "polygon_aperture",
+                                         "rfcavity",
+                                         "solenoid_softedge",
+                                         "quadrupole_softedge"};
 
 struct ElementReader {
   InputDeck& deck;
@@ -259,6 +276,28 @@ struct ElementReader {
     require(deck, n + ".repeat_y", m.repeat_y, m.repeat_y >= 0.0, "it must be >= 0 (0: no repetition)");
     m.shift_odd_x = query_bool_or(deck, n + ".shift_odd_x", false);
     return m;
+  }
+
+  // Soft-edge elements (ImpactX's InitElement.cpp): mapsteps defaults to 10.
+  int mapsteps(const std::string& n) {
+    const long long v = deck.query_int(n + ".mapsteps").value_or(10);
+    require(deck, n + ".mapsteps", static_cast<double>(v), v >= 1, "it must be >= 1");
+    return static_cast<int>(v);
+  }
+  // Fourier coefficients of a soft-edge profile: each list given replaces its default table whole
+  // (ImpactX's queryAddResize); the two must end up the same length, and not empty.
+  void fourier_coefficients(const std::string& n, std::vector<double>& cos_c, std::vector<double>& sin_c) {
+    if (auto v = deck.query_doubles(n + ".cos_coefficients")) cos_c = std::move(*v);
+    if (auto v = deck.query_doubles(n + ".sin_coefficients")) sin_c = std::move(*v);
+    const std::string key =
+        n + (deck.contains(n + ".cos_coefficients") ? ".cos_coefficients" : ".sin_coefficients");
+    if (cos_c.empty()) fail(deck, key, "needs at least one coefficient");
+    if (cos_c.size() != sin_c.size()) {
+      fail(deck, key,
+           "cos_coefficients and sin_coefficients must have the same length (here " +
+               std::to_string(cos_c.size()) + " and " + std::to_string(sin_c.size()) +
+               "; a list not given keeps its default length)");
+    }
   }
 
   Element read(const std::string& n, const std::string& type) {
@@ -399,6 +438,35 @@ struct ElementReader {
         e.tn = d("tn");
         e.cn = get_positive(deck, n + ".cn");
       }
+      return e;
+    }
+    if (type == "rfcavity") {
+      RFCavity e;
+      common(e, n, true, true, true);
+      e.escale = d("escale"), e.freq = d("freq"), e.phase_deg = d("phase");
+      require(deck, n + ".freq", e.freq, e.freq > 0.0, "it must be > 0");
+      e.mapsteps = mapsteps(n);
+      fourier_coefficients(n, e.cos_coefficients, e.sin_coefficients);
+      return e;
+    }
+    if (type == "solenoid_softedge") {
+      SoftSolenoid e;
+      common(e, n, true, true, true);
+      e.bscale = d("bscale");
+      const long long units = deck.query_int(n + ".units").value_or(0);
+      require(deck, n + ".units", static_cast<double>(units), units == 0 || units == 1,
+              "it must be 0 (bscale in 1/m) or 1 (bscale in T)");
+      e.field_units = units == 1;
+      e.mapsteps = mapsteps(n);
+      fourier_coefficients(n, e.cos_coefficients, e.sin_coefficients);
+      return e;
+    }
+    if (type == "quadrupole_softedge") {
+      SoftQuadrupole e;
+      common(e, n, true, true, true);
+      e.gscale = d("gscale");
+      e.mapsteps = mapsteps(n);
+      fourier_coefficients(n, e.cos_coefficients, e.sin_coefficients);
       return e;
     }
     if (type == "aperture") {

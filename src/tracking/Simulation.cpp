@@ -131,12 +131,16 @@ void track_particles(Simulation& sim, TrackObserver& observer) {
   for (sim.period = 0; sim.period < sim.lattice.periods; ++sim.period) {
     for (const Element& element : sim.lattice.elements) {
       const auto* monitor = std::get_if<elements::BeamMonitor>(&element);
+      const auto* source = std::get_if<elements::Source>(&element);
       sim.ref.sedge = sim.ref.s;
       for (int slice = 0; slice < common(element).nslice; ++slice) {
         ++sim.step;
         const RefPart entrance = sim.ref;
         push_reference(element, sim.ref);
-        if (!monitor && !std::holds_alternative<elements::Marker>(element)) {
+        if (source) {
+          flush();
+          if (!source->active_once || sim.period == 0) source->inject(sim.beam, sim.ref);
+        } else if (!monitor && !std::holds_alternative<elements::Marker>(element)) {
           pending.push_back(SliceStep::make(element, entrance, sim.ref));
           pending_aperture = pending_aperture || pending.back().can_lose;
         }
