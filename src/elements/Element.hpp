@@ -7,9 +7,13 @@
 #include "elements/Aperture.hpp"
 #include "elements/BeamMonitor.hpp"
 #include "elements/Buncher.hpp"
+#include "elements/CFbend.hpp"
+#include "elements/ChrAcc.hpp"
 #include "elements/ConstF.hpp"
 #include "elements/DipEdge.hpp"
 #include "elements/Drift.hpp"
+#include "elements/ExactCFbend.hpp"
+#include "elements/ExactSbend.hpp"
 #include "elements/Kicker.hpp"
 #include "elements/LinearMap.hpp"
 #include "elements/Marker.hpp"
@@ -34,7 +38,8 @@ using Element = std::variant<elements::Drift, elements::Quad, elements::Sbend, e
                              elements::ThinDipole, elements::PRot, elements::PlaneXYRot, elements::Buncher,
                              elements::ShortRF, elements::LinearMap, elements::BeamMonitor, elements::Marker,
                              elements::Aperture, elements::PolygonAperture, elements::Source,
-                             elements::RFCavity, elements::SoftSolenoid, elements::SoftQuadrupole>;
+                             elements::RFCavity, elements::SoftSolenoid, elements::SoftQuadrupole,
+                             elements::ExactSbend, elements::CFbend, elements::ExactCFbend, elements::ChrAcc>;
 
 // Elements with a particle map; monitors and markers have none. Most build it from the
 // reference after its push; elements whose map is integrated along the slice (soft-edge, RF)
@@ -56,7 +61,8 @@ concept HasEntranceLinearMap = requires(const E& e, const RefPart& r) {
 using ParticleMap =
     std::variant<std::monostate, elements::BlockDiagonalMap, elements::MatrixMap, elements::MultipoleMap,
                  elements::KickerMap, elements::ThinDipoleMap, elements::PRotMap, elements::ShortRFMap,
-                 elements::ApertureMap, elements::PolygonApertureMap>;
+                 elements::ApertureMap, elements::PolygonApertureMap, elements::ExactSbendMap,
+                 elements::ExactCFbendMap, elements::ChrAccMap>;
 
 inline const elements::ElementCommon& common(const Element& e) {
   return std::visit([](const auto& el) -> const elements::ElementCommon& { return el; }, e);

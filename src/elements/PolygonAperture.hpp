@@ -17,15 +17,19 @@ struct PolygonApertureMap {
   bool absorb = false;
   PeriodicMask mask;
 
-  // Winding number of the polygon around (u, v): +-1 inside, 0 outside.
+  // Crossing-number test (a ray toward +u crosses the boundary an odd number of times from
+  // inside): for a simple polygon the same answer as the winding number, without trigonometry.
   WL_HOST_DEVICE WL_FORCE_INLINE bool inside(double u, double v) const {
     if (u * u + v * v < min_radius2) return true;  // the fast path for the open centre
-    double angle = 0.0;
+    bool in = false;
     for (int i = 0; i + 1 < n; ++i) {
-      const double ax = vx[i] - u, ay = vy[i] - v, bx = vx[i + 1] - u, by = vy[i + 1] - v;
-      angle += std::atan2(ax * by - ay * bx, ax * bx + ay * by);
+      const double ya = vy[i], yb = vy[i + 1];
+      if ((ya > v) != (yb > v)) {
+        const double u_cross = vx[i] + (v - ya) * (vx[i + 1] - vx[i]) / (yb - ya);
+        if (u < u_cross) in = !in;
+      }
     }
-    return std::fabs(angle) > 3.14159265358979323846;  // |winding| = 1 means 2 pi
+    return in;
   }
   WL_HOST_DEVICE WL_FORCE_INLINE bool operator()(double& x, double& /*px*/, double& y, double& /*py*/,
                                                  double& /*t*/, double& /*pt*/) const {

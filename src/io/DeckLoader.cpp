@@ -192,25 +192,10 @@ Distribution read_distribution(InputDeck& deck, std::vector<std::string>& notice
 
 // The element types of ImpactX that this version does not have yet: named so that a deck using one gets a
 // clear answer rather than "unknown type".
-const std::set<std::string> kNotYet = {"drift_chromatic",
-                                       "drift_exact",
-                                       "quad_chromatic",
-                                       "quad_exact",
-                                       "quadedge",
-
-                                       "sbend_exact",
-                                       "cfbend",
-                                       "cfbend_exact",
-                                       "multipole_exact",
-                                       "nonlinear_lens",
-
-                                       "plasma_lens_chromatic",
-                                       "tapered_plasma_lens",
-                                       "tapered_pl",
-                                       "uniform_acc_chromatic",
-
-                                       "source",
-                                       "spin_map"};
+const std::set<std::string> kNotYet = {
+    "drift_chromatic", "drift_exact",    "quad_chromatic",        "quad_exact",          "quadedge",
+    "multipole_exact", "nonlinear_lens", "plasma_lens_chromatic", "tapered_plasma_lens", "tapered_pl",
+    "source",          "spin_map"};
 const std::vector<std::string> kTypes = {"drift",
                                          "quad",
                                          "sbend",
@@ -232,7 +217,11 @@ const std::vector<std::string> kTypes = {"drift",
                                          "polygon_aperture",
                                          "rfcavity",
                                          "solenoid_softedge",
-                                         "quadrupole_softedge"};
+                                         "quadrupole_softedge",
+                                         "sbend_exact",
+                                         "cfbend",
+                                         "cfbend_exact",
+                                         "uniform_acc_chromatic"};
 
 struct ElementReader {
   InputDeck& deck;
@@ -467,6 +456,51 @@ struct ElementReader {
       e.gscale = d("gscale");
       e.mapsteps = mapsteps(n);
       fourier_coefficients(n, e.cos_coefficients, e.sin_coefficients);
+      return e;
+    }
+    if (type == "sbend_exact") {
+      ExactSbend e;
+      common(e, n, true, true, true);
+      e.phi_deg = d("phi");  // degrees
+      e.B = q("B", 0.0);     // T; 0: radius = ds/phi
+      if (e.B == 0.0 && e.phi_deg != 0.0 && e.ds == 0.0) {
+        fail(deck, n + ".ds", "must be nonzero: with B = 0 the bend radius is ds/phi");
+      }
+      return e;
+    }
+    if (type == "cfbend") {
+      CFbend e;
+      common(e, n, true, true, true);
+      e.rc = d("rc"), e.k = d("k");
+      if (e.rc == 0.0) fail(deck, n + ".rc", "must be nonzero");
+      return e;
+    }
+    if (type == "cfbend_exact") {
+      ExactCFbend e;
+      common(e, n, true, true, true);
+      e.k_normal = deck.query_doubles(n + ".k_normal").value_or(std::vector<double>{0.0});
+      e.k_skew = deck.query_doubles(n + ".k_skew").value_or(std::vector<double>{0.0});
+      if (e.k_normal.size() != e.k_skew.size()) {
+        fail(deck, n + ".k_skew",
+             "has " + std::to_string(e.k_skew.size()) + " entries but k_normal has " +
+                 std::to_string(e.k_normal.size()) + "; they must have the same length");
+      }
+      if (e.k_normal.size() > 5) {
+        notice(n + ".k_normal",
+               "has more than 5 entries (dipole .. decapole); the rest are ignored, as in ImpactX");
+      }
+      e.units = static_cast<int>(deck.query_int(n + ".units").value_or(0));
+      require(deck, n + ".units", e.units, e.units == 0 || e.units == 1, "valid: 0 (1/m^n) or 1 (T/m^(n-1))");
+      e.int_order = static_cast<int>(deck.query_int(n + ".int_order").value_or(2));
+      require(deck, n + ".int_order", e.int_order, e.int_order == 2 || e.int_order == 4 || e.int_order == 6,
+              "valid: 2, 4 or 6");
+      e.mapsteps = mapsteps(n);
+      return e;
+    }
+    if (type == "uniform_acc_chromatic") {
+      ChrAcc e;
+      common(e, n, true, true, true);
+      e.ez = d("ez"), e.bz = d("bz");  // 1/m
       return e;
     }
     if (type == "aperture") {

@@ -1,0 +1,149 @@
+#pragma once
+// ImpactX's ExactSbend: hard-edge sector bend with normal pole faces and the exact
+// (Bruhwiler/Forest) body map, nonlinear in every coordinate.
+#include <cmath>
+
+#include "core/HostDevice.hpp"
+#include "core/Matrix6.hpp"
+#include "elements/ElementCommon.hpp"
+#include "elements/LinearKernels.hpp"
+
+namespace wakeline::elements {
+
+// Kernels shared by the bend headers (ExactSbend, CFbend, ExactCFbend).
+namespace bends {
+
+// One exact step through a uniform B_y field: bend radius rc (positive bends toward -x) and
+// bend angle phi (rc * phi is the arc length; a negative product runs backward). ibeta is 1/beta
+// of the reference. Returns false (particle lost) when the transverse momentum leaves the domain
+// of the map: p_perp^2 <= px^2 at entrance or exit, p_perp^2 = (p/p0)^2 - py^2.
+WL_HOST_DEVICE WL_FORCE_INLINE bool exact_bend_step(double rc, double phi, double sin_phi, double cos_phi,
+                                                    double ibeta, double& x, double& px, double& y, double py,
+                                                    double& t, double pt) {
+  const double pperp2 = 1.0 + pt * (pt - 2.0 * ibeta) - py * py;
+  if (!(pperp2 > px * px)) return false;
+  const double pperp = std::sqrt(pperp2);
+  const double pz_in = std::sqrt(pperp2 - px * px);
+  const double rho = rc + x;  // particle's distance from the centre of curvature
+  const double px_out = px * cos_phi + (pz_in - rho / rc) * sin_phi;
+  if (!(pperp2 > px_out * px_out)) return false;
+  const double pz_out = std::sqrt(pperp2 - px_out * px_out);
+  // Angle swept by the particle's momentum in the bend plane.
+  const double sweep = phi + std::asin(px / pperp) - std::asin(px_out / pperp);
+  x = rc * (pz_out + px * sin_phi - pz_in * cos_phi) + rho * cos_phi - rc;
+  y += sweep * rc * py;
+  t -= sweep * rc * (pt - ibeta) + phi * rc * ibeta;
+  px = px_out;
+  return true;
+}
+
+// Exact drift over L (ImpactX's ExactDrift). Lost when the longitudinal momentum is not real.
+WL_HOST_DEVICE WL_FORCE_INLINE bool exact_drift_step(double L, double ibeta, double ibetagam2, double& x,
+                                                     double px, double& y, double py, double& t, double pt) {
+  const double pz2 = (pt - ibeta) * (pt - ibeta) - ibetagam2 - px * px - py * py;
+  if (!(pz2 > 0.0)) return false;
+  const double inv_pz = 1.0 / std::sqrt(pz2);
+  x += L * px * inv_pz;
+  y += L * py * inv_pz;
+  t -= L * (ibeta + (pt - ibeta) * inv_pz);
+  return true;
+}
+
+// Linear map of a sector bend of radius rc through angle theta (arc length rc * theta).
+inline Matrix6 sector_bend_matrix(double rc, double theta, double beta) {
+  Matrix6 r = Matrix6::identity();
+  const double c = std::cos(theta), s = std::sin(theta);
+  r.R(1, 1) = c, r.R(1, 2) = rc * s, r.R(1, 6) = -(rc / beta) * (1.0 - c);
+  r.R(2, 1) = -s / rc, r.R(2, 2) = c, r.R(2, 6) = -s / beta;
+  r.R(3, 4) = rc * theta;
+  r.R(5, 1) = s / beta, r.R(5, 2) = (rc / beta) * (1.0 - c);
+  r.R(5, 6) = rc * (-theta + s / (beta * beta));
+  return r;
+}
+inline Matrix6 drift_matrix(double L, double beta_gamma) {
+  Matrix6 r = Matrix6::identity();
+  r.R(1, 2) = L, r.R(3, 4) = L, r.R(5, 6) = L / (beta_gamma * beta_gamma);
+  return r;
+}
+
+// Reference push through a circular arc of radius rc and angle theta; s advances by `ds`
+// (ExactSbend advances s by ds/nslice even when the arc length rc * theta differs).
+inline void push_reference_arc(RefPart& ref, double rc, double theta, double ds) {
+  const double B = ref.beta_gamma() / rc;
+  const double px = ref.px, pz = ref.pz;
+  ref.px = px * std::cos(theta) - pz * std::sin(theta);
+  ref.pz = pz * std::cos(theta) + px * std::sin(theta);
+  ref.x += (ref.pz - pz) / B;
+  ref.z -= (ref.px - px) / B;
+  ref.y += (theta / B) * ref.py;
+  ref.t -= (theta / B) * ref.pt;
+  ref.s += ds;
+}
+
+}  // namespace bends
+
+struct ExactSbendMap {
+  bool drift;      // phi = 0 and B = 0: ImpactX applies an exact drift
+  double rc, phi;  // radius and slice angle
+  double sin_phi, cos_phi;
+  double slice_ds, ibeta, ibetagam2;
+
+  WL_HOST_DEVICE WL_FORCE_INLINE bool operator()(double& x, double& px, double& y, double& py, double& t,
+                                                 double& pt) const {
+    if (drift) return bends::exact_drift_step(slice_ds, ibeta, ibetagam2, x, px, y, py, t, pt);
+    return bends::exact_bend_step(rc, phi, sin_phi, cos_phi, ibeta, x, px, y, py, t, pt);
+  }
+};
+
+// phi_deg is the bend angle of the whole element in degrees. The radius is Brho/B when B != 0
+// (B in T; Brho is signed, so an electron in B > 0 bends toward +x), otherwise ds/phi. Each
+// slice turns by |phi|/nslice with the sign of ds*rc: with B != 0, ds -> -ds gives the inverse
+// map; with B = 0 the inverse needs both ds -> -ds and phi -> -phi (ImpactX's charge_sign
+// example). s advances by ds/nslice. A zero radius (B = 0, ds = 0) is treated as a drift.
+struct ExactSbend : ElementCommon {
+  static constexpr const char* type = "sbend_exact";
+  double phi_deg = 0.0;
+  double B = 0.0;
+
+  [[nodiscard]] double radius(const RefPart& ref) const {
+    return B != 0.0 ? ref.rigidity_Tm() / B : ds / deg2rad(phi_deg);
+  }
+  [[nodiscard]] bool is_drift(const RefPart& ref) const {
+    if (phi_deg == 0.0 && B == 0.0) return true;
+    const double rc = radius(ref);
+    return rc == 0.0 || !std::isfinite(rc);
+  }
+  [[nodiscard]] double slice_angle(const RefPart& ref) const {
+    const double sign = ds * radius(ref) < 0.0 ? -1.0 : 1.0;
+    return sign * std::fabs(deg2rad(phi_deg)) / nslice;
+  }
+
+  void push_reference(RefPart& ref) const {
+    if (is_drift(ref)) {
+      push_reference_straight(ref, slice_ds());
+    } else {
+      bends::push_reference_arc(ref, radius(ref), slice_angle(ref), slice_ds());
+    }
+  }
+  [[nodiscard]] ExactSbendMap particle_map(const RefPart& ref) const {
+    ExactSbendMap m{};
+    const double bg = ref.beta_gamma();
+    m.drift = is_drift(ref);
+    m.slice_ds = slice_ds();
+    m.ibeta = 1.0 / ref.beta();
+    m.ibetagam2 = 1.0 / (bg * bg);
+    if (!m.drift) {
+      m.rc = radius(ref);
+      m.phi = slice_angle(ref);
+      m.sin_phi = std::sin(m.phi);
+      m.cos_phi = std::cos(m.phi);
+    }
+    return m;
+  }
+  [[nodiscard]] Matrix6 linear_map(const RefPart& ref) const {
+    if (is_drift(ref)) return bends::drift_matrix(slice_ds(), ref.beta_gamma());
+    return bends::sector_bend_matrix(radius(ref), slice_angle(ref), ref.beta());
+  }
+};
+
+}  // namespace wakeline::elements
