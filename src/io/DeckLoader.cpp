@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <memory>
 #include <set>
 #include <sstream>
 
 #include "core/Constants.hpp"
 #include "core/Error.hpp"
+#include "io/OpenPMDReader.hpp"
 
 namespace wakeline::io {
 
@@ -176,13 +178,24 @@ Distribution read_distribution(InputDeck& deck, std::vector<std::string>& notice
   // ImpactX reads no means for the thermal distribution (it is centred by construction).
   const char* means[6] = {"beam.meanX",  "beam.meanPx", "beam.meanY",
                           "beam.meanPy", "beam.meanT",  "beam.meanPt"};
-  for (int j = 0; j < 6; ++j) {
-    if (d.kind != DistributionKind::thermal) {
-      d.mean[j] = query_double_or(deck, means[j], 0.0);
-    } else if (deck.contains(means[j])) {
-      deck.declare(means[j]);
-      notices.push_back("notice: " + where(deck, means[j]) + ": '" + means[j] +
-                        "' has no effect: the thermal distribution is centred (as in ImpactX)");
+  if (d.kind != DistributionKind::thermal) {
+    for (int j = 0; j < 6; ++j) d.mean[j] = query_double_or(deck, means[j], 0.0);
+  }
+  // Keys of other distribution kinds (e.g. lambdaX with `empty`, cutX with a waterbag): ImpactX
+  // ignores them, so they get a notice rather than an unknown-key error.
+  static const std::vector<std::string> kDistributionKeys = {
+      "lambdaX", "lambdaY", "lambdaT",   "lambdaPx",       "lambdaPy", "lambdaPt", "muxpx", "muypy",
+      "mutpt",   "alphaX",  "alphaY",    "alphaT",         "betaX",    "betaY",    "betaT", "emittX",
+      "emittY",  "emittT",  "meanX",     "meanPx",         "meanY",    "meanPy",   "meanT", "meanPt",
+      "dispX",   "dispPx",  "dispY",     "dispPy",         "cutX",     "cutY",     "cutT",  "k",
+      "kT",      "kT_halo", "normalize", "normalize_halo", "halo"};
+  for (const std::string& name : kDistributionKeys) {
+    const std::string key = "beam." + name;
+    if (deck.contains(key) && !deck.was_read(key)) {
+      deck.declare(key);
+      notices.push_back("notice: " + where(deck, key) + ": '" + key +
+                        "' has no effect with beam.distribution = " + distribution_kind_name(d.kind) +
+                        (twiss ? "_from_twiss" : ""));
     }
   }
   return d;
@@ -195,7 +208,7 @@ Distribution read_distribution(InputDeck& deck, std::vector<std::string>& notice
 const std::set<std::string> kNotYet = {
     "drift_chromatic", "drift_exact",    "quad_chromatic",        "quad_exact",          "quadedge",
     "multipole_exact", "nonlinear_lens", "plasma_lens_chromatic", "tapered_plasma_lens", "tapered_pl",
-    "source",          "spin_map"};
+    "spin_map"};
 const std::vector<std::string> kTypes = {"drift",
                                          "quad",
                                          "sbend",
@@ -221,12 +234,14 @@ const std::vector<std::string> kTypes = {"drift",
                                          "sbend_exact",
                                          "cfbend",
                                          "cfbend_exact",
-                                         "uniform_acc_chromatic"};
+                                         "uniform_acc_chromatic",
+                                         "source"};
 
 struct ElementReader {
   InputDeck& deck;
   int default_nslice;
   std::vector<std::string>& notices;
+  double reference_mass;  // kg: converts charge/mass ratios of injected beams to charges
 
   void notice(const std::string& key, const std::string& text) {
     notices.push_back("notice: " + where(deck, key) + ": '" + key + "' " + text);
@@ -503,6 +518,34 @@ struct ElementReader {
       e.ez = d("ez"), e.bz = d("bz");  // 1/m
       return e;
     }
+    if (type == "source") {
+      Source e;
+      common(e, n, false, false, false);
+      one_of(deck, n + ".distribution", "openPMD", {"openPMD"});
+      e.openpmd_path = deck.get_string(n + ".openpmd_path");
+      e.active_once = query_bool_or(deck, n + ".active_once", true);
+      // Read now: a bad file is an input error before any output exists.
+      const BeamData data = read_openpmd_beam(e.openpmd_path, n + ".openpmd_path");
+      auto beam = std::make_shared<Particles>();
+      beam->resize(data.x.size());
+      std::copy(data.x.begin(), data.x.end(), beam->x.begin());
+      std::copy(data.y.begin(), data.y.end(), beam->y.begin());
+      std::copy(data.t.begin(), data.t.end(), beam->t.begin());
+      std::copy(data.px.begin(), data.px.end(), beam->px.begin());
+      std::copy(data.py.begin(), data.py.end(), beam->py.begin());
+      std::copy(data.pt.begin(), data.pt.end(), beam->pt.begin());
+      // The bunch charge: the file's charge_C (ImpactX's rule), else its weights times the charge.
+      if (const auto it = data.attributes.find("charge_C"); it != data.attributes.end()) {
+        e.bunch_charge = std::fabs(it->second);
+      } else {
+        for (std::size_t i = 0; i < data.w.size(); ++i) {
+          e.bunch_charge += data.w[i] * (data.qm.empty() ? 0.0 : std::fabs(data.qm[i]));
+        }
+        e.bunch_charge *= reference_mass;
+      }
+      e.injected = std::move(beam);
+      return e;
+    }
     if (type == "aperture") {
       Aperture e;
       common(e, n, false, true, false);
@@ -686,12 +729,19 @@ RunSetup load_run(InputDeck& deck, std::optional<std::uint64_t> seed_override) {
   const long long periods = deck.query_int("lattice.periods").value_or(1);
   require(deck, "lattice.periods", static_cast<double>(periods), periods >= 1, "it must be >= 1");
   setup.sim.lattice.periods = static_cast<int>(periods);
-  ElementReader reader{deck, static_cast<int>(nslice), setup.notices};
+  ElementReader reader{deck, static_cast<int>(nslice), setup.notices, setup.sim.ref.mass};
   std::vector<std::string> stack;
   std::set<std::string> used;
   auto names = deck.query_strings("lattice.elements").value_or(std::vector<std::string>{});
   if (query_bool_or(deck, "lattice.reverse", false)) std::reverse(names.begin(), names.end());
   expand(deck, "lattice.elements", names, reader, stack, setup.sim.lattice.elements, used);
+  if (mode != TrackMode::particles) {
+    for (const Element& e : setup.sim.lattice.elements) {
+      if (std::holds_alternative<Source>(e)) {
+        fail(deck, common(e).name + ".type", "a source injects particles: it needs algo.track = particles");
+      }
+    }
+  }
 
   // Diagnostics.
   setup.diagnostics.enable = query_bool_or(deck, "diag.enable", true);

@@ -365,6 +365,8 @@ void InputDeck::define(const std::string& key, std::vector<std::string> tokens, 
 
 bool InputDeck::contains(const std::string& key) const { return defs_.count(key) != 0; }
 
+bool InputDeck::was_read(const std::string& key) const { return asked_.count(key) || referenced_.count(key); }
+
 const InputDeck::Definition* InputDeck::lookup(const std::string& key) {
   asked_.insert(key);
   auto it = defs_.find(key);

@@ -39,6 +39,8 @@ class InputDeck {
   void add_override(const std::string& assignment);
 
   [[nodiscard]] bool contains(const std::string& key) const;
+  // True once a getter, query or declare asked for `key`, or an evaluated expression used it.
+  [[nodiscard]] bool was_read(const std::string& key) const;
 
   // get_* throw InputError when the key is absent; query_* return std::nullopt. Both throw InputError when
   // the key is present but its value is malformed. Every call, successful or not, marks the key as known.
