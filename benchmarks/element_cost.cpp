@@ -21,8 +21,8 @@ namespace {
 
 struct Case {
   const char* label;
-  const char* deck;       // the element's keys, element name `e`
-  const char* baseline;   // label of the linear counterpart, or nullptr
+  const char* deck;      // the element's keys, element name `e`
+  const char* baseline;  // label of the linear counterpart, or nullptr
 };
 
 // Typical strengths; one slice each (the cost of one slice is what is measured).
@@ -49,9 +49,21 @@ const std::vector<Case> kCases = {
     {"cfbend_exact (quad, mapsteps 10)",
      "e.type = cfbend_exact\ne.ds = 0.5\ne.k_normal = 0.1 0.5\ne.k_skew = 0 0\n", "cfbend"},
     {"uniform_acc_chromatic", "e.type = uniform_acc_chromatic\ne.ds = 1\ne.ez = 1\ne.bz = 0.5\n", "solenoid"},
+    {"drift_chromatic", "e.type = drift_chromatic\ne.ds = 1\n", "drift"},
+    {"drift_exact", "e.type = drift_exact\ne.ds = 1\n", "drift"},
+    {"quad_chromatic", "e.type = quad_chromatic\ne.ds = 0.5\ne.k = 1.2\n", "quad"},
+    {"quad_exact (mapsteps 10)", "e.type = quad_exact\ne.ds = 0.5\ne.k = 1.2\n", "quad"},
+    {"quad_exact (mapsteps 1)", "e.type = quad_exact\ne.ds = 0.5\ne.k = 1.2\ne.mapsteps = 1\n", "quad"},
+    {"plasma_lens_chromatic", "e.type = plasma_lens_chromatic\ne.ds = 0.02\ne.k = 1000\n", "constf"},
+    {"multipole_exact (sextupole)",
+     "e.type = multipole_exact\ne.ds = 0.2\ne.k_normal = 0 0 5\ne.k_skew = 0 0 0\n", "drift"},
+    {"tapered_plasma_lens", "e.type = tapered_plasma_lens\ne.k = 10\ne.taper = 1\n", "kicker"},
+    {"nonlinear_lens", "e.type = nonlinear_lens\ne.knll = 1e-6\ne.cnll = 0.01\n", "kicker"},
+    {"quadedge", "e.type = quadedge\ne.k = 1.2\n", "dipedge"},
     {"aperture", "e.type = aperture\ne.aperture_x = 1\ne.aperture_y = 1\n", nullptr},
     {"polygon_aperture (8 vertices)",
-     "e.type = polygon_aperture\ne.vertices_x = 1 0.7 0 -0.7 -1 -0.7 0 0.7 1\ne.vertices_y = 0 0.7 1 0.7 0 -0.7 -1 -0.7 0\n",
+     "e.type = polygon_aperture\ne.vertices_x = 1 0.7 0 -0.7 -1 -0.7 0 0.7 1\ne.vertices_y = 0 0.7 1 0.7 0 "
+     "-0.7 -1 -0.7 0\n",
      nullptr},
 };
 
@@ -99,7 +111,8 @@ int main(int argc, char** argv) {
   ref.set_kin_energy_MeV(1000.0);
   Distribution d;
   d.kind = DistributionKind::gaussian;
-  d.planes = {PlaneParameters{1e-4, 1e-5, 0.1}, PlaneParameters{1e-4, 1e-5, -0.1}, PlaneParameters{1e-3, 1e-3, 0}};
+  d.planes = {PlaneParameters{1e-4, 1e-5, 0.1}, PlaneParameters{1e-4, 1e-5, -0.1},
+              PlaneParameters{1e-3, 1e-3, 0}};
   sample(d, n, 1, ref, 1.0, initial);
 
   std::printf("Push cost per element type: %zu particles, 1 thread, double precision, best of 7\n\n", n);
@@ -110,7 +123,8 @@ int main(int argc, char** argv) {
     done.emplace_back(c.label, ns);
     std::printf("%-32s %12.2f", c.label, ns);
     if (c.baseline) {
-      const auto it = std::find_if(done.begin(), done.end(), [&](const auto& p) { return p.first == c.baseline; });
+      const auto it =
+          std::find_if(done.begin(), done.end(), [&](const auto& p) { return p.first == c.baseline; });
       if (it != done.end()) std::printf(" %14.2fx %s", ns / it->second, c.baseline);
     }
     std::printf("\n");

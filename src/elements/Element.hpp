@@ -9,19 +9,27 @@
 #include "elements/Buncher.hpp"
 #include "elements/CFbend.hpp"
 #include "elements/ChrAcc.hpp"
+#include "elements/ChrDrift.hpp"
+#include "elements/ChrPlasmaLens.hpp"
+#include "elements/ChrQuad.hpp"
 #include "elements/ConstF.hpp"
 #include "elements/DipEdge.hpp"
 #include "elements/Drift.hpp"
 #include "elements/ExactCFbend.hpp"
+#include "elements/ExactDrift.hpp"
+#include "elements/ExactMultipole.hpp"
+#include "elements/ExactQuad.hpp"
 #include "elements/ExactSbend.hpp"
 #include "elements/Kicker.hpp"
 #include "elements/LinearMap.hpp"
 #include "elements/Marker.hpp"
 #include "elements/Multipole.hpp"
+#include "elements/NonlinearLens.hpp"
 #include "elements/PRot.hpp"
 #include "elements/PlaneXYRot.hpp"
 #include "elements/PolygonAperture.hpp"
 #include "elements/Quad.hpp"
+#include "elements/QuadEdge.hpp"
 #include "elements/RFCavity.hpp"
 #include "elements/Sbend.hpp"
 #include "elements/ShortRF.hpp"
@@ -29,17 +37,21 @@
 #include "elements/SoftSolenoid.hpp"
 #include "elements/Solenoid.hpp"
 #include "elements/Source.hpp"
+#include "elements/TaperedPL.hpp"
 #include "elements/ThinDipole.hpp"
 
 namespace wakeline {
 
-using Element = std::variant<elements::Drift, elements::Quad, elements::Sbend, elements::DipEdge,
-                             elements::ConstF, elements::Solenoid, elements::Multipole, elements::Kicker,
-                             elements::ThinDipole, elements::PRot, elements::PlaneXYRot, elements::Buncher,
-                             elements::ShortRF, elements::LinearMap, elements::BeamMonitor, elements::Marker,
-                             elements::Aperture, elements::PolygonAperture, elements::Source,
-                             elements::RFCavity, elements::SoftSolenoid, elements::SoftQuadrupole,
-                             elements::ExactSbend, elements::CFbend, elements::ExactCFbend, elements::ChrAcc>;
+using Element =
+    std::variant<elements::Drift, elements::Quad, elements::Sbend, elements::DipEdge, elements::ConstF,
+                 elements::Solenoid, elements::Multipole, elements::Kicker, elements::ThinDipole,
+                 elements::PRot, elements::PlaneXYRot, elements::Buncher, elements::ShortRF,
+                 elements::LinearMap, elements::BeamMonitor, elements::Marker, elements::Aperture,
+                 elements::PolygonAperture, elements::Source, elements::RFCavity, elements::SoftSolenoid,
+                 elements::SoftQuadrupole, elements::ExactSbend, elements::CFbend, elements::ExactCFbend,
+                 elements::ChrAcc, elements::ChrDrift, elements::ExactDrift, elements::ChrQuad,
+                 elements::ExactQuad, elements::ChrPlasmaLens, elements::TaperedPL, elements::NonlinearLens,
+                 elements::ExactMultipole, elements::QuadEdge>;
 
 // Elements with a particle map; monitors and markers have none. Most build it from the
 // reference after its push; elements whose map is integrated along the slice (soft-edge, RF)
@@ -62,7 +74,9 @@ using ParticleMap =
     std::variant<std::monostate, elements::BlockDiagonalMap, elements::MatrixMap, elements::MultipoleMap,
                  elements::KickerMap, elements::ThinDipoleMap, elements::PRotMap, elements::ShortRFMap,
                  elements::ApertureMap, elements::PolygonApertureMap, elements::ExactSbendMap,
-                 elements::ExactCFbendMap, elements::ChrAccMap>;
+                 elements::ExactCFbendMap, elements::ChrAccMap, elements::ChromaticMap,
+                 elements::ExactDriftMap, elements::ExactQuadMap, elements::ExactMultipoleMap,
+                 elements::TaperedPLMap, elements::NonlinearLensMap, elements::QuadEdgeMap>;
 
 inline const elements::ElementCommon& common(const Element& e) {
   return std::visit([](const auto& el) -> const elements::ElementCommon& { return el; }, e);

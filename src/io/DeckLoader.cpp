@@ -205,10 +205,7 @@ Distribution read_distribution(InputDeck& deck, std::vector<std::string>& notice
 
 // The element types of ImpactX that this version does not have yet: named so that a deck using one gets a
 // clear answer rather than "unknown type".
-const std::set<std::string> kNotYet = {
-    "drift_chromatic", "drift_exact",    "quad_chromatic",        "quad_exact",          "quadedge",
-    "multipole_exact", "nonlinear_lens", "plasma_lens_chromatic", "tapered_plasma_lens", "tapered_pl",
-    "spin_map"};
+const std::set<std::string> kNotYet = {"spin_map"};
 const std::vector<std::string> kTypes = {"drift",
                                          "quad",
                                          "sbend",
@@ -235,7 +232,16 @@ const std::vector<std::string> kTypes = {"drift",
                                          "cfbend",
                                          "cfbend_exact",
                                          "uniform_acc_chromatic",
-                                         "source"};
+                                         "source",
+                                         "drift_chromatic",
+                                         "drift_exact",
+                                         "quad_chromatic",
+                                         "quad_exact",
+                                         "plasma_lens_chromatic",
+                                         "tapered_plasma_lens",
+                                         "nonlinear_lens",
+                                         "multipole_exact",
+                                         "quadedge"};
 
 struct ElementReader {
   InputDeck& deck;
@@ -302,6 +308,21 @@ struct ElementReader {
                std::to_string(cos_c.size()) + " and " + std::to_string(sin_c.size()) +
                "; a list not given keeps its default length)");
     }
+  }
+
+  // `units`: 0 for strengths normalised by the rigidity (MAD-X style), 1 for SI fields divided
+  // by the signed rigidity.
+  int units(const std::string& n, const std::string& valid) {
+    const long long v = deck.query_int(n + ".units").value_or(0);
+    require(deck, n + ".units", static_cast<double>(v), v == 0 || v == 1, "it must be " + valid);
+    return static_cast<int>(v);
+  }
+  // Order of the symplectic integrator of exact elements.
+  int int_order(const std::string& n) {
+    const long long v = deck.query_int(n + ".int_order").value_or(2);
+    require(deck, n + ".int_order", static_cast<double>(v), v == 2 || v == 4 || v == 6,
+            "it must be 2, 4 or 6");
+    return static_cast<int>(v);
   }
 
   Element read(const std::string& n, const std::string& type) {
@@ -504,11 +525,8 @@ struct ElementReader {
         notice(n + ".k_normal",
                "has more than 5 entries (dipole .. decapole); the rest are ignored, as in ImpactX");
       }
-      e.units = static_cast<int>(deck.query_int(n + ".units").value_or(0));
-      require(deck, n + ".units", e.units, e.units == 0 || e.units == 1, "valid: 0 (1/m^n) or 1 (T/m^(n-1))");
-      e.int_order = static_cast<int>(deck.query_int(n + ".int_order").value_or(2));
-      require(deck, n + ".int_order", e.int_order, e.int_order == 2 || e.int_order == 4 || e.int_order == 6,
-              "valid: 2, 4 or 6");
+      e.units = units(n, "0 (1/m^n) or 1 (T/m^(n-1))");
+      e.int_order = int_order(n);
       e.mapsteps = mapsteps(n);
       return e;
     }
@@ -544,6 +562,82 @@ struct ElementReader {
         e.bunch_charge *= reference_mass;
       }
       e.injected = std::move(beam);
+      return e;
+    }
+    if (type == "drift_chromatic") {
+      ChrDrift e;
+      common(e, n, true, true, true);
+      return e;
+    }
+    if (type == "drift_exact") {
+      ExactDrift e;
+      common(e, n, true, true, true);
+      return e;
+    }
+    if (type == "quad_chromatic") {
+      ChrQuad e;
+      common(e, n, true, true, true);
+      e.k = d("k");
+      e.units = units(n, "0 (k in 1/m^2) or 1 (k in T/m)");
+      return e;
+    }
+    if (type == "quad_exact") {
+      ExactQuad e;
+      common(e, n, true, true, true);
+      e.k = d("k");
+      e.units = units(n, "0 (k in 1/m^2) or 1 (k in T/m)");
+      e.int_order = int_order(n);
+      e.mapsteps = mapsteps(n);
+      return e;
+    }
+    if (type == "plasma_lens_chromatic") {
+      ChrPlasmaLens e;
+      common(e, n, true, true, true);
+      e.k = d("k");
+      e.units = units(n, "0 (k in 1/m^2) or 1 (k in T/m)");
+      return e;
+    }
+    if (type == "tapered_plasma_lens" || type == "tapered_pl") {  // ImpactX's docs name it tapered_pl
+      TaperedPL e;
+      common(e, n, false, true, true);
+      e.k = d("k"), e.taper = d("taper");
+      e.units = units(n, "0 (k in 1/m) or 1 (k in T)");
+      return e;
+    }
+    if (type == "nonlinear_lens") {
+      NonlinearLens e;
+      common(e, n, false, true, true);
+      e.knll = d("knll"), e.cnll = d("cnll");
+      if (e.cnll == 0.0) fail(deck, n + ".cnll", "must be nonzero");
+      return e;
+    }
+    if (type == "multipole_exact") {
+      ExactMultipole e;
+      common(e, n, true, true, true);
+      e.k_normal = deck.query_doubles(n + ".k_normal").value_or(std::vector<double>{0.0});
+      e.k_skew = deck.query_doubles(n + ".k_skew").value_or(std::vector<double>{0.0});
+      if (e.k_skew.size() != e.k_normal.size()) {
+        fail(deck, n + ".k_skew",
+             "has " + std::to_string(e.k_skew.size()) + " entries; it must have as many as k_normal (" +
+                 std::to_string(e.k_normal.size()) + ")");
+      }
+      if (e.k_normal.empty() ||
+          e.k_normal.size() > static_cast<std::size_t>(kExactMultipoleMaxCoefficients)) {
+        fail(deck, n + ".k_normal",
+             "must have 1 to " + std::to_string(kExactMultipoleMaxCoefficients) +
+                 " entries (index 0 = dipole, 1 = quadrupole, ...)");
+      }
+      e.units = units(n, "0 (1/m^(m+1)) or 1 (T/m^m)");
+      e.int_order = int_order(n);
+      e.mapsteps = mapsteps(n);
+      return e;
+    }
+    if (type == "quadedge") {
+      QuadEdge e;
+      common(e, n, false, true, true);
+      e.k = d("k");
+      e.units = units(n, "0 (k in 1/m^2) or 1 (k in T/m)");
+      e.exit = one_of(deck, n + ".flag", "entry", {"entry", "exit"}) == "exit";
       return e;
     }
     if (type == "aperture") {

@@ -52,7 +52,8 @@ def parse_deck(text: str) -> dict[str, str]:
 
 
 THIN_TYPES = {"beam_monitor", "marker", "dipedge", "multipole", "kicker", "thin_dipole", "prot",
-              "plane_xyrotation", "buncher", "shortrf", "linear_map"}
+              "plane_xyrotation", "buncher", "shortrf", "linear_map", "aperture", "polygon_aperture",
+              "source", "quadedge", "nonlinear_lens", "tapered_plasma_lens", "tapered_pl"}
 
 
 def slice_plan(text: str) -> list[tuple[str, int]]:
