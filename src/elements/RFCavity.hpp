@@ -53,7 +53,7 @@ inline const std::vector<double>& tesla_sin_coefficients() {
   return s;
 }
 
-struct RFCavity : ElementCommon {
+struct RFCavity : ElementCommon, IntegratedSlice<RFCavity> {
   static constexpr const char* type = "rfcavity";
   double escale = 0.0;     // 1/m: peak E_z [MV/m] / (m c^2 [MeV]) for q = e
   double freq = 0.0;       // Hz; must be > 0
@@ -63,20 +63,6 @@ struct RFCavity : ElementCommon {
   std::vector<double> sin_coefficients = tesla_sin_coefficients();
 
   [[nodiscard]] double wavenumber() const { return 2.0 * constants::pi * freq / constants::c; }
-
-  void push_reference(RefPart& ref) const { integrate(ref, nullptr); }
-  // The map of the slice that took `before` to `after`: re-integrated from the entrance.
-  [[nodiscard]] MatrixMap particle_map(const RefPart& before, const RefPart& after) const {
-    return {linear_map(before, after)};
-  }
-  [[nodiscard]] Matrix6 linear_map(const RefPart& before, [[maybe_unused]] const RefPart& after) const {
-    RefPart ref = before;
-    Matrix6 r;
-    integrate(ref, &r);
-    assert(std::fabs(ref.pt - after.pt) <= 1e-12 * std::fabs(after.pt) &&
-           "RFCavity: `after` is not `before` pushed");
-    return r;
-  }
 
   // Pushes `ref` through one slice; when `map` is given, also returns the slice's matrix.
   void integrate(RefPart& ref, Matrix6* map) const {

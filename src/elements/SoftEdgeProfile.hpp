@@ -5,11 +5,15 @@
 // with z the distance from the element entrance. The field is zero outside [0, L].
 // Also its derivative g'(z) and its antiderivative G(z) = int_{L/2}^{z} g (the RF cavity
 // needs the energy gain over a step, E0 [G(z1) - G(z0)]).
+#include <cassert>
 #include <cmath>
 #include <cstddef>
 #include <vector>
 
 #include "core/Constants.hpp"
+#include "core/Matrix6.hpp"
+#include "core/RefPart.hpp"
+#include "elements/LinearKernels.hpp"
 
 namespace wakeline::elements {
 
@@ -61,5 +65,27 @@ inline ProfileSample fourier_profile(const std::vector<double>& cos_c, const std
   }
   return p;
 }
+
+// Elements whose slice map is integrated together with the reference particle (soft-edge
+// magnets, RF cavities): the reference push runs Derived::integrate without the matrix, and the
+// particle map re-integrates the slice from the entrance reference.
+template <class Derived>
+struct IntegratedSlice {
+  void push_reference(RefPart& ref) const { self().integrate(ref, nullptr); }
+  [[nodiscard]] MatrixMap particle_map(const RefPart& before, const RefPart& after) const {
+    return {linear_map(before, after)};
+  }
+  [[nodiscard]] Matrix6 linear_map(const RefPart& before, [[maybe_unused]] const RefPart& after) const {
+    RefPart ref = before;
+    Matrix6 r;
+    self().integrate(ref, &r);
+    assert(std::fabs(ref.s - after.s) <= 1e-12 * (1.0 + std::fabs(after.s)) &&
+           std::fabs(ref.pt - after.pt) <= 1e-12 * std::fabs(after.pt) && "`after` is not `before` pushed");
+    return r;
+  }
+
+ private:
+  [[nodiscard]] const Derived& self() const { return static_cast<const Derived&>(*this); }
+};
 
 }  // namespace wakeline::elements

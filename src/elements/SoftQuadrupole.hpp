@@ -38,25 +38,12 @@ inline const std::vector<double>& tanh_quadrupole_sin_coefficients() {
   return s;
 }
 
-struct SoftQuadrupole : ElementCommon {
+struct SoftQuadrupole : ElementCommon, IntegratedSlice<SoftQuadrupole> {
   static constexpr const char* type = "quadrupole_softedge";
   double gscale = 0.0;  // 1/m^2
   int mapsteps = 10;
   std::vector<double> cos_coefficients = tanh_quadrupole_cos_coefficients();
   std::vector<double> sin_coefficients = tanh_quadrupole_sin_coefficients();
-
-  void push_reference(RefPart& ref) const { integrate(ref, nullptr); }
-  [[nodiscard]] MatrixMap particle_map(const RefPart& before, const RefPart& after) const {
-    return {linear_map(before, after)};
-  }
-  [[nodiscard]] Matrix6 linear_map(const RefPart& before, [[maybe_unused]] const RefPart& after) const {
-    RefPart ref = before;
-    Matrix6 r;
-    integrate(ref, &r);
-    assert(std::fabs(ref.s - after.s) <= 1e-12 * (1.0 + std::fabs(after.s)) &&
-           "SoftQuadrupole: `after` is not `before` pushed");
-    return r;
-  }
 
   // Pushes `ref` through one slice; when `map` is given, also returns the slice's matrix.
   void integrate(RefPart& ref, Matrix6* map) const {

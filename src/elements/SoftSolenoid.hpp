@@ -42,26 +42,13 @@ inline const std::vector<double>& thin_shell_solenoid_sin_coefficients() {
   return s;
 }
 
-struct SoftSolenoid : ElementCommon {
+struct SoftSolenoid : ElementCommon, IntegratedSlice<SoftSolenoid> {
   static constexpr const char* type = "solenoid_softedge";
   double bscale = 0.0;       // 1/m (units = 0) or T (units = 1)
   bool field_units = false;  // ImpactX's units = 1: bscale is B_z in T
   int mapsteps = 10;
   std::vector<double> cos_coefficients = thin_shell_solenoid_cos_coefficients();
   std::vector<double> sin_coefficients = thin_shell_solenoid_sin_coefficients();
-
-  void push_reference(RefPart& ref) const { integrate(ref, nullptr); }
-  [[nodiscard]] MatrixMap particle_map(const RefPart& before, const RefPart& after) const {
-    return {linear_map(before, after)};
-  }
-  [[nodiscard]] Matrix6 linear_map(const RefPart& before, [[maybe_unused]] const RefPart& after) const {
-    RefPart ref = before;
-    Matrix6 r;
-    integrate(ref, &r);
-    assert(std::fabs(ref.s - after.s) <= 1e-12 * (1.0 + std::fabs(after.s)) &&
-           "SoftSolenoid: `after` is not `before` pushed");
-    return r;
-  }
 
   // Pushes `ref` through one slice; when `map` is given, also returns the slice's matrix.
   void integrate(RefPart& ref, Matrix6* map) const {

@@ -189,8 +189,8 @@ Distribution read_distribution(InputDeck& deck, std::vector<std::string>& notice
       "emittY",  "emittT",  "meanX",     "meanPx",         "meanY",    "meanPy",   "meanT", "meanPt",
       "dispX",   "dispPx",  "dispY",     "dispPy",         "cutX",     "cutY",     "cutT",  "k",
       "kT",      "kT_halo", "normalize", "normalize_halo", "halo"};
-  for (const std::string& name : kDistributionKeys) {
-    const std::string key = "beam." + name;
+  for (const std::string& kind_key : kDistributionKeys) {
+    const std::string key = "beam." + kind_key;
     if (deck.contains(key) && !deck.was_read(key)) {
       deck.declare(key);
       notices.push_back("notice: " + where(deck, key) + ": '" + key +
