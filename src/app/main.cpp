@@ -2,15 +2,15 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <cmath>
 #include <exception>
-#include <iomanip>
-#include <sstream>
 #include <filesystem>
+#include <iomanip>
 #include <iostream>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -143,7 +143,7 @@ bool parse_args(int argc, char** argv, CliOptions& o) {
 // periodic solution the Twiss functions start from the beam's (its lambda/mu or Twiss keys).
 int run_optics(wakeline::io::RunSetup& setup, const CliOptions& o) {
   using namespace wakeline;
-  std::optional<std::pair<TwissPlane, TwissPlane>> initial;
+  std::optional<InitialOptics> initial;
   const Distribution& d = setup.distribution;
   if (d.kind != DistributionKind::thermal && d.kind != DistributionKind::empty && d.planes[0].lambda_q > 0 &&
       d.planes[1].lambda_q > 0) {
@@ -152,7 +152,8 @@ int run_optics(wakeline::io::RunSetup& setup, const CliOptions& o) {
       const double eps = std::sqrt(cov(q, q) * cov(q + 1, q + 1) - cov(q, q + 1) * cov(q, q + 1));
       return TwissPlane{cov(q, q) / eps, -cov(q, q + 1) / eps};
     };
-    initial = std::make_pair(twiss(0), twiss(2));
+    initial =
+        InitialOptics{twiss(0), twiss(2), d.dispersion[0], d.dispersion[1], d.dispersion[2], d.dispersion[3]};
   }
   const OpticsResult optics = compute_optics(setup.sim.lattice, setup.sim.ref, initial);
   io::DiagnosticsWriter writer(setup.diagnostics, WAKELINE_VERSION);

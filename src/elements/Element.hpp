@@ -1,6 +1,7 @@
 #pragma once
 // The list of element types. Adding an element: write its header, add it here, teach the deck
 // reader its keys (io/DeckLoader.cpp) and add a test.
+#include <cmath>
 #include <string>
 #include <variant>
 
@@ -119,11 +120,24 @@ inline Matrix6 linear_map(const Element& e, const RefPart& before, const RefPart
       },
       e);
 }
-// Pushes `ref` through one slice and returns that slice's linear map.
+// The linear map of a rolled element: shift_in rotates (x, y) and (px, py) by the roll angle and
+// shift_out rotates back, so R -> A^T R A. (Translations dx, dy only move the orbit.)
+inline Matrix6 rolled(const Matrix6& r, double roll_deg) {
+  if (roll_deg == 0.0) return r;
+  const double c = std::cos(elements::deg2rad(roll_deg)), s = std::sin(elements::deg2rad(roll_deg));
+  Matrix6 a = Matrix6::identity();  // z' = a z on entry
+  for (int k = 0; k < 2; ++k) {
+    a(k, k) = c, a(k, 2 + k) = s;
+    a(2 + k, k) = -s, a(2 + k, 2 + k) = c;
+  }
+  return a.transpose() * r * a;
+}
+
+// Pushes `ref` through one slice and returns that slice's linear map, with the element's roll.
 inline Matrix6 push_with_linear_map(const Element& e, RefPart& ref) {
   const RefPart before = ref;
   push_reference(e, ref);
-  return linear_map(e, before, ref);
+  return rolled(linear_map(e, before, ref), common(e).alignment.rotation_deg);
 }
 
 }  // namespace wakeline

@@ -21,7 +21,9 @@ TwissPlane propagate(const TwissPlane& in, double m11, double m12, double m21, d
 }
 
 // Phase advance of a 2x2 block from (beta0, alpha0) at its start.
-double phase(const TwissPlane& in, double m11, double m12) { return std::atan2(m12, in.beta * m11 - in.alpha * m12); }
+double phase(const TwissPlane& in, double m11, double m12) {
+  return std::atan2(m12, in.beta * m11 - in.alpha * m12);
+}
 
 // Periodic dispersion of one plane: the off-momentum closed orbit, x = -D pt.
 // (M - I) eta = r with r = (R16, R26); returns false if M - I is singular.
@@ -49,10 +51,11 @@ bool couples(const Matrix6& m) {
 }  // namespace
 
 OpticsResult compute_optics(const Lattice& lattice, const RefPart& ref0,
-                            std::optional<std::pair<TwissPlane, TwissPlane>> initial) {
+                            std::optional<InitialOptics> initial) {
   OpticsResult out;
   out.one_period = transfer_map(lattice, ref0);
-  out.symplectic_error = (out.one_period.transpose() * symplectic_form() * out.one_period).max_abs_diff(symplectic_form());
+  out.symplectic_error =
+      (out.one_period.transpose() * symplectic_form() * out.one_period).max_abs_diff(symplectic_form());
   out.coupled = couples(out.one_period);
   out.periodic_x = periodic_twiss(out.one_period, 0);
   out.periodic_y = periodic_twiss(out.one_period, 1);
@@ -69,13 +72,15 @@ OpticsResult compute_optics(const Lattice& lattice, const RefPart& ref0,
       v[0] = -out.disp_x, v[1] = -out.disp_px, v[2] = -out.disp_y, v[3] = -out.disp_py;
     }
   } else if (initial) {
-    x0 = initial->first;
-    y0 = initial->second;
+    x0 = initial->x;
+    y0 = initial->y;
+    v[0] = -initial->disp_x, v[1] = -initial->disp_px, v[2] = -initial->disp_y, v[3] = -initial->disp_py;
   } else {
     return out;
   }
 
-  const auto point = [&](const std::string& name, const std::string& type, const RefPart& r, const Matrix6& m) {
+  const auto point = [&](const std::string& name, const std::string& type, const RefPart& r,
+                         const Matrix6& m) {
     OpticsPoint p;
     p.name = name, p.type = type, p.s = r.s;
     p.x = propagate(x0, m(0, 0), m(0, 1), m(1, 0), m(1, 1));
@@ -118,12 +123,13 @@ OpticsResult compute_optics(const Lattice& lattice, const RefPart& ref0,
 std::string format_optics_report(const OpticsResult& o, const RefPart& ref) {
   std::ostringstream s;
   s << std::setprecision(10);
-  s << "Linear optics about the reference orbit (" << ref.kin_energy_MeV() << " MeV, beta*gamma = "
-    << ref.beta_gamma() << ")\n\n";
+  s << "Linear optics about the reference orbit (" << ref.kin_energy_MeV()
+    << " MeV, beta*gamma = " << ref.beta_gamma() << ")\n\n";
   s << "One-period transfer map R (x, px, y, py, t, pt):\n";
   for (int i = 0; i < 6; ++i) {
     s << "  ";
-    for (int j = 0; j < 6; ++j) s << std::setw(18) << std::scientific << std::setprecision(9) << o.one_period(i, j);
+    for (int j = 0; j < 6; ++j)
+      s << std::setw(18) << std::scientific << std::setprecision(9) << o.one_period(i, j);
     s << '\n';
   }
   s << std::defaultfloat << std::setprecision(10);
@@ -133,9 +139,9 @@ std::string format_optics_report(const OpticsResult& o, const RefPart& ref) {
       s << "  " << name << ": no stable periodic solution (|cos mu| >= 1)\n";
       return;
     }
-    s << "  " << name << ": beta = " << p.beta << " m, alpha = " << p.alpha << ", phase advance = "
-      << p.phase_advance * 180.0 / constants::pi << " deg, tune = " << p.tune << ", D = " << d << " m, D' = " << dp
-      << '\n';
+    s << "  " << name << ": beta = " << p.beta << " m, alpha = " << p.alpha
+      << ", phase advance = " << p.phase_advance * 180.0 / constants::pi << " deg, tune = " << p.tune
+      << ", D = " << d << " m, D' = " << dp << '\n';
   };
   s << "Periodic solution at the start:\n";
   plane("x", o.periodic_x, o.disp_x, o.disp_px);
@@ -144,8 +150,8 @@ std::string format_optics_report(const OpticsResult& o, const RefPart& ref) {
   if (!o.table.empty()) {
     const OpticsPoint& end = o.table.back();
     s << "\nAt the end (s = " << end.s << " m): beta_x = " << end.x.beta << ", beta_y = " << end.y.beta
-      << ", phase advance x = " << end.mu_x / (2.0 * constants::pi) << " turns, y = "
-      << end.mu_y / (2.0 * constants::pi) << " turns\n";
+      << ", phase advance x = " << end.mu_x / (2.0 * constants::pi)
+      << " turns, y = " << end.mu_y / (2.0 * constants::pi) << " turns\n";
   }
   return s.str();
 }
@@ -156,9 +162,9 @@ std::string format_optics_table(const OpticsResult& o) {
   s << "s beta_x alpha_x beta_y alpha_y mu_x mu_y dispersion_x dispersion_px dispersion_y dispersion_py "
        "element type\n";
   for (const OpticsPoint& p : o.table) {
-    s << p.s << ' ' << p.x.beta << ' ' << p.x.alpha << ' ' << p.y.beta << ' ' << p.y.alpha << ' ' << p.mu_x << ' '
-      << p.mu_y << ' ' << p.disp_x << ' ' << p.disp_px << ' ' << p.disp_y << ' ' << p.disp_py << ' ' << p.name << ' '
-      << (p.type.empty() ? "-" : p.type) << '\n';
+    s << p.s << ' ' << p.x.beta << ' ' << p.x.alpha << ' ' << p.y.beta << ' ' << p.y.alpha << ' ' << p.mu_x
+      << ' ' << p.mu_y << ' ' << p.disp_x << ' ' << p.disp_px << ' ' << p.disp_y << ' ' << p.disp_py << ' '
+      << p.name << ' ' << (p.type.empty() ? "-" : p.type) << '\n';
   }
   return s.str();
 }

@@ -22,7 +22,7 @@ struct OpticsPoint {
   std::string type;
   double s = 0.0;
   TwissPlane x, y;
-  double mu_x = 0.0, mu_y = 0.0;  // phase advance from the start, rad
+  double mu_x = 0.0, mu_y = 0.0;                                    // phase advance from the start, rad
   double disp_x = 0.0, disp_px = 0.0, disp_y = 0.0, disp_py = 0.0;  // D = -<x pt>/<pt^2> convention
 };
 
@@ -36,10 +36,16 @@ struct OpticsResult {
   std::vector<OpticsPoint> table;                                   // start, then every element exit
 };
 
-// Computes the optics. Without a stable periodic solution, `initial` (e.g. the beam's Twiss)
-// starts the table; with neither, the table is empty.
+// Starting conditions for a lattice without a stable periodic solution (e.g. the beam's).
+struct InitialOptics {
+  TwissPlane x, y;
+  double disp_x = 0.0, disp_px = 0.0, disp_y = 0.0, disp_py = 0.0;
+};
+
+// Computes the optics. Without a stable periodic solution, `initial` starts the table; with
+// neither, the table is empty.
 OpticsResult compute_optics(const Lattice& lattice, const RefPart& ref,
-                            std::optional<std::pair<TwissPlane, TwissPlane>> initial = std::nullopt);
+                            std::optional<InitialOptics> initial = std::nullopt);
 
 // A human-readable report (printed by the CLI) and the table as a whitespace-separated file.
 std::string format_optics_report(const OpticsResult& optics, const RefPart& ref);

@@ -30,19 +30,6 @@ void remove_lost(Simulation& sim) {
 
 namespace {
 
-// The linear map of a misaligned element: shift_in rotates (x, y) and (px, py) by the roll,
-// shift_out rotates back; translations only move the centroid.
-Matrix6 rolled(const Matrix6& r, double roll_deg) {
-  if (roll_deg == 0.0) return r;
-  const double c = std::cos(elements::deg2rad(roll_deg)), s = std::sin(elements::deg2rad(roll_deg));
-  Matrix6 in = Matrix6::identity();  // z' = in * z
-  for (int k = 0; k < 2; ++k) {
-    in(k, k) = c, in(k, 2 + k) = s;
-    in(2 + k, k) = -s, in(2 + k, 2 + k) = c;
-  }
-  return in.transpose() * r * in;
-}
-
 // Walks the lattice slice by slice, calling on_slice(element, entrance reference) after the
 // reference push, then the observer's per-slice hooks.
 template <class OnSlice>

@@ -24,8 +24,8 @@ Lattice bent_fodo() {
   auto b = thick<Sbend>(1.0, 4);
   b.rc = 10.0;
   Lattice lat;
-  lat.elements = {qf, thick<Drift>(0.3, 1), b, thick<Drift>(0.3, 1), qd, thick<Drift>(0.3, 1), b,
-                  thick<Drift>(0.3, 1)};
+  lat.elements = {qf, thick<Drift>(0.3, 1), b, thick<Drift>(0.3, 1),
+                  qd, thick<Drift>(0.3, 1), b, thick<Drift>(0.3, 1)};
   return lat;
 }
 }  // namespace
@@ -63,7 +63,8 @@ TEST(Optics, UnstableLatticeUsesTheGivenTwiss) {
   const auto none = compute_optics(lat, test::electron_GeV(1.0));
   EXPECT_FALSE(none.periodic);
   EXPECT_TRUE(none.table.empty());
-  const auto o = compute_optics(lat, test::electron_GeV(1.0), std::make_pair(TwissPlane{1.0, 0.0}, TwissPlane{2.0, 1.0}));
+  const auto o =
+      compute_optics(lat, test::electron_GeV(1.0), InitialOptics{TwissPlane{1.0, 0.0}, TwissPlane{2.0, 1.0}});
   ASSERT_EQ(o.table.size(), 2u);
   EXPECT_NEAR(o.table.back().x.beta, 1.0 + 4.0, 1e-12);  // beta(s) = beta0 + s^2/beta0 at a waist
   EXPECT_NEAR(o.table.back().mu_x, std::atan(2.0), 1e-12);
@@ -75,7 +76,21 @@ TEST(Optics, ManyTurnsOfPhaseAreCounted) {
   auto c = thick<ConstF>(10.0, 200);
   c.kx = 2.0, c.ky = 1.0, c.kt = 0.0;
   lat.elements = {c};
-  const auto o = compute_optics(lat, test::electron_GeV(1.0), std::make_pair(TwissPlane{0.5, 0.0}, TwissPlane{1.0, 0.0}));
+  const auto o =
+      compute_optics(lat, test::electron_GeV(1.0), InitialOptics{TwissPlane{0.5, 0.0}, TwissPlane{1.0, 0.0}});
   EXPECT_NEAR(o.table.back().mu_x, 20.0, 1e-9);
   EXPECT_NEAR(o.table.back().mu_y, 10.0, 1e-9);
+}
+
+TEST(Optics, RolledQuadCouplesAndBeamDispersionPropagates) {
+  auto q = thick<Quad>(0.5, 1);
+  q.k = 1.0;
+  q.alignment.rotation_deg = 10.0;
+  Lattice lat;
+  lat.elements = {q, thick<Drift>(1.0, 1)};
+  InitialOptics start{TwissPlane{1.0, 0.0}, TwissPlane{1.0, 0.0}, 0.5, 0.1, 0.0, 0.0};
+  const auto o = compute_optics(lat, test::electron_GeV(1.0), start);
+  EXPECT_TRUE(o.coupled);  // the roll enters the transfer map
+  EXPECT_NEAR(o.table.front().disp_x, 0.5, 1e-15);
+  EXPECT_NE(o.table.back().disp_x, 0.5);
 }
