@@ -457,11 +457,13 @@ struct ElementReader {
       require(deck, n + ".period_sample_intervals", e.period_sample_intervals, e.period_sample_intervals >= 1,
               "it must be >= 1");
       e.lens_invariants = query_bool_or(deck, n + ".nonlinear_lens_invariants", false);
-      if (e.lens_invariants) {
-        e.alpha = d("alpha");
-        e.beta = get_positive(deck, n + ".beta");
-        e.tn = d("tn");
-        e.cn = get_positive(deck, n + ".cn");
+      if (e.lens_invariants) {  // ImpactX's defaults (AdditionalProperties.cpp)
+        e.alpha = q("alpha", 0.0);
+        e.beta = q("beta", 1.0);
+        e.tn = q("tn", 0.4);
+        e.cn = q("cn", 0.01);
+        require(deck, n + ".beta", e.beta, e.beta > 0.0, "it must be > 0");
+        require(deck, n + ".cn", e.cn, e.cn > 0.0, "it must be > 0");
       }
       return e;
     }

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <iomanip>
 #include <limits>
+#include <optional>
 
 #include "core/Constants.hpp"
 #include "core/Error.hpp"
@@ -35,6 +36,18 @@ BeamFrame make_frame(const Particles& p, const Simulation& sim,
   // ImpactX stores the reference s (in m) as the iteration time; its analysis scripts read it so.
   f.time = sim.ref.s;
   return f;
+}
+
+// ImpactX's older attribute names, which analysis scripts in its examples still read from
+// monitors: mean_x -> x_mean, min_x -> x_min, max_x -> x_max, sigma_x -> sig_x.
+std::optional<std::string> legacy_name(const std::string& name) {
+  for (const auto& [prefix, suffix] :
+       {std::pair{"mean_", "_mean"}, std::pair{"min_", "_min"}, std::pair{"max_", "_max"}}) {
+    const std::string p = prefix;
+    if (name.rfind(p, 0) == 0) return name.substr(p.size()) + suffix;
+  }
+  if (name.rfind("sigma_", 0) == 0) return "sig_" + name.substr(6);
+  return std::nullopt;
 }
 
 // True when `dir` is the working folder or one of its ancestors: it cannot be moved aside.
@@ -86,7 +99,10 @@ std::vector<std::pair<std::string, double>> reference_attributes(const Simulatio
 
 std::vector<std::pair<std::string, double>> beam_attributes(const Simulation& sim, const Particles& beam) {
   auto a = reference_attributes(sim);
-  for (auto& kv : compute_moments(beam, sim.ref).named_values()) a.push_back(std::move(kv));
+  for (auto& kv : compute_moments(beam, sim.ref).named_values()) {
+    if (auto old = legacy_name(kv.first)) a.emplace_back(std::move(*old), kv.second);
+    a.push_back(std::move(kv));
+  }
   return a;
 }
 

@@ -323,6 +323,9 @@ void InputDeck::parse_assignment(const std::string& logical_line, const SourceLo
     throw InputError(key, where.str(), "invalid key (keys cannot contain spaces or quotes)");
   }
   std::vector<std::string> tokens = tokenize(line.substr(eq + 1), key, where);
+  // AMReX ParmParse skips '=' tokens before the first value ('a.elements = = b c' occurs in
+  // ImpactX's own decks).
+  while (!tokens.empty() && tokens.front() == "=") tokens.erase(tokens.begin());
   if (key == kIncludeKey) {
     if (tokens.size() != 1) {
       throw InputError(key, where.str(),

@@ -65,3 +65,11 @@ def test_monitor_writes_lens_invariants(wakeline, tmp_path, small_deck):
     expected = 0.5 * ((x / 0.01) ** 2 + (px / 0.01) ** 2 + (y / 0.01) ** 2 + (py / 0.01) ** 2)
     assert abs(h - expected).max() <= 1e-9 * abs(expected).max()
     assert "I" in beam
+
+
+def test_monitor_attributes_carry_impactx_older_names_too(wakeline, tmp_path, small_deck):
+    wakeline.run_deck(small_deck, cwd=tmp_path).assert_ok()
+    series = io.Series(str(tmp_path / "diags" / "openPMD" / "monitor.h5"), io.Access.read_only)
+    beam = series.iterations[monitor_steps(small_deck)[-1]].particles["beam"]
+    for new, old in (("mean_x", "x_mean"), ("min_pt", "pt_min"), ("max_y", "y_max"), ("sigma_px", "sig_px")):
+        assert beam.get_attribute(old) == beam.get_attribute(new)
