@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -24,6 +25,13 @@
 
 namespace {
 
+// Set by SIGINT/SIGTERM; checked between slices.
+volatile std::sig_atomic_t g_stop_signal = 0;
+extern "C" void on_stop_signal(int signal) { g_stop_signal = signal; }
+struct Interrupted : std::exception {
+  [[nodiscard]] const char* what() const noexcept override { return "interrupted"; }
+};
+
 constexpr const char* kUsage = R"(usage: wakeline DECK [key=value ...] [options]
        wakeline --example NAME [key=value ...] [options]
 
@@ -43,7 +51,8 @@ options:
   --version          print the version and exit
   --help             this text
 
-exit status: 0 success, 1 run failure, 2 bad input (the message names key, file and line)
+exit status: 0 success, 1 run failure, 2 bad input (the message names key, file and line),
+             128 + signal when interrupted (no output is left behind)
 )";
 
 class ProgressBar {
@@ -200,7 +209,12 @@ int run(const CliOptions& o) {
   const bool show_progress = !o.quiet && ::isatty(STDERR_FILENO);
   ProgressBar bar(show_progress);
   io::DiagnosticsWriter writer(setup.diagnostics, WAKELINE_VERSION);
-  writer.on_progress = [&](std::uint64_t step, std::uint64_t total) { bar.update(step, total); };
+  writer.on_progress = [&](std::uint64_t step, std::uint64_t total) {
+    // Ctrl-C or a kill ends the run between slices: the exception unwinds through the writer,
+    // which removes its staging folder, so no partial output is left.
+    if (g_stop_signal != 0) throw Interrupted();
+    bar.update(step, total);
+  };
   const auto t1 = std::chrono::steady_clock::now();
   track(setup.sim, writer);
   const auto t2 = std::chrono::steady_clock::now();
@@ -225,6 +239,8 @@ int run(const CliOptions& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
   try {
     CliOptions options;
     if (!parse_args(argc, argv, options)) return 0;
@@ -232,6 +248,9 @@ int main(int argc, char** argv) {
   } catch (const wakeline::InputError& e) {
     std::cerr << "wakeline: error: " << e.what() << '\n';
     return 2;
+  } catch (const Interrupted&) {
+    std::cerr << "\nwakeline: interrupted; no output was written\n";
+    return 128 + g_stop_signal;
   } catch (const std::exception& e) {
     std::cerr << "wakeline: run failed: " << e.what() << '\n';
     return 1;

@@ -246,3 +246,20 @@ def test_print_example_runs_like_example(wakeline, tmp_path):
     (tmp_path / "builtin").mkdir()
     wakeline.run("--example", "fodo", "beam.npart=500", cwd=tmp_path / "builtin").assert_ok()
     assert identical(monitor_data(tmp_path / "deck"), monitor_data(tmp_path / "builtin"))
+
+
+def test_interrupted_run_leaves_no_output(wakeline, tmp_path, small_deck):
+    import signal
+    import time
+
+    deck = set_keys(small_deck, {"beam.npart": 200000, "lattice.periods": 100000})
+    (tmp_path / "deck.in").write_text(deck)
+    proc = subprocess.Popen([str(wakeline.executable), "deck.in"], cwd=tmp_path, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.0)
+    assert proc.poll() is None, "the run ended before it could be interrupted"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 128 + signal.SIGINT, err
+    assert "interrupted" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["deck.in"]
