@@ -66,6 +66,19 @@ inline ProfileSample fourier_profile(const std::vector<double>& cos_c, const std
   return p;
 }
 
+// The drift sub-step shared by the soft-edge integrators: advances the reference clock and the
+// map's x, y and t rows by a drift of length tau.
+inline void drift_substep(RefPart& ref, Matrix6& r, double tau) {
+  if (ref.pt < -1.0) ref.t += tau / std::sqrt(1.0 - 1.0 / (ref.pt * ref.pt));
+  const double bg = ref.beta_gamma();
+  const double f = tau / (bg * bg);
+  for (int j = 0; j < 6; ++j) {
+    r(0, j) += tau * r(1, j);
+    r(2, j) += tau * r(3, j);
+    r(4, j) += f * r(5, j);
+  }
+}
+
 // Elements whose slice map is integrated together with the reference particle (soft-edge
 // magnets, RF cavities): the reference push runs Derived::integrate without the matrix, and the
 // particle map re-integrates the slice from the entrance reference.

@@ -62,15 +62,8 @@ struct SoftSolenoid : ElementCommon, IntegratedSlice<SoftSolenoid> {
     double zeval = ref.s - ref.sedge;
 
     const auto map1 = [&](double tau) {  // drift
-      if (ref.pt < -1.0) ref.t += tau / std::sqrt(1.0 - 1.0 / (ref.pt * ref.pt));
+      drift_substep(ref, r, tau);
       zeval += tau;
-      const double bg = ref.beta_gamma();
-      const double f = tau / (bg * bg);
-      for (int j = 0; j < 6; ++j) {
-        r(0, j) += tau * r(1, j);
-        r(2, j) += tau * r(3, j);
-        r(4, j) += f * r(5, j);
-      }
     };
     const auto map2 = [&](double tau) {  // focusing
       const double a = 0.5 * B0 * fourier_profile(cos_coefficients, sin_coefficients, ds, zeval).g;
