@@ -855,9 +855,7 @@ RunSetup load_run(InputDeck& deck, std::optional<std::uint64_t> seed_override) {
                             ": Wakeline writes openPMD over HDF5 only; lost "
                             "particles go to particles_lost.h5");
   }
-  if (query_bool_or(deck, "diag.eigenemittances", false)) {
-    fail(deck, "diag.eigenemittances", "is not available in this version of Wakeline; valid: false");
-  }
+  setup.diagnostics.eigenemittances = query_bool_or(deck, "diag.eigenemittances", false);
 
   // Every other key: accepted with a notice when it belongs to AMReX, the mesh or a model that is off; an
   // error (with a suggestion) otherwise.

@@ -97,9 +97,10 @@ std::vector<std::pair<std::string, double>> reference_attributes(const Simulatio
           {"period", static_cast<double>(sim.period)}};
 }
 
-std::vector<std::pair<std::string, double>> beam_attributes(const Simulation& sim, const Particles& beam) {
+std::vector<std::pair<std::string, double>> beam_attributes(const Simulation& sim, const Particles& beam,
+                                                            bool with_eigenemittances) {
   auto a = reference_attributes(sim);
-  for (auto& kv : compute_moments(beam, sim.ref).named_values()) {
+  for (auto& kv : compute_moments(beam, sim.ref).named_values(with_eigenemittances)) {
     if (auto old = legacy_name(kv.first)) a.emplace_back(std::move(*old), kv.second);
     a.push_back(std::move(kv));
   }
@@ -134,9 +135,7 @@ void DiagnosticsWriter::initial(const Simulation& sim) {
     set_number_format(reduced_);
     set_number_format(ref_);
     if (with_beam_) {
-      reduced_ << "step period s";
-      for (const auto& kv : BeamMoments{}.named_values()) reduced_ << ' ' << kv.first;
-      reduced_ << '\n';
+      write_reduced_header(reduced_);
       write_reduced_line(reduced_, sim);
     }
     ref_ << "step s beta gamma beta_gamma x y z t px py pz pt\n";
@@ -152,7 +151,8 @@ void DiagnosticsWriter::after_slice(const Simulation& sim) {
 
 void DiagnosticsWriter::monitor(const elements::BeamMonitor& m, const Simulation& sim) {
   if (sim.period % m.period_sample_intervals != 0) return;
-  const auto attrs = m.write_moments ? beam_attributes(sim, sim.beam) : reference_attributes(sim);
+  const auto attrs =
+      m.write_moments ? beam_attributes(sim, sim.beam, options_.eigenemittances) : reference_attributes(sim);
   BeamFrame frame = make_frame(sim.beam, sim, attrs);
   std::vector<double> h, inv;
   if (m.lens_invariants) {
@@ -195,9 +195,7 @@ void DiagnosticsWriter::final(const Simulation& sim) {
     if (with_beam_) {
       std::ofstream reduced_final(staging_dir_ / "reduced_beam_characteristics_final.0");
       set_number_format(reduced_final);
-      reduced_final << "step period s";
-      for (const auto& kv : BeamMoments{}.named_values()) reduced_final << ' ' << kv.first;
-      reduced_final << '\n';
+      write_reduced_header(reduced_final);
       write_reduced_line(reduced_final, sim);
       if (!reduced_final) throw RunError("cannot write the final diagnostics into " + staging_dir_.string());
     }
@@ -219,9 +217,15 @@ void DiagnosticsWriter::final(const Simulation& sim) {
   series_.clear();
 }
 
+void DiagnosticsWriter::write_reduced_header(std::ofstream& out) const {
+  out << "step period s";
+  for (const auto& kv : BeamMoments{}.named_values(options_.eigenemittances)) out << ' ' << kv.first;
+  out << '\n';
+}
+
 void DiagnosticsWriter::write_reduced_line(std::ofstream& out, const Simulation& sim) {
   out << sim.step << ' ' << sim.period << ' ' << sim.ref.s;
-  for (const auto& kv : current_moments(sim).named_values()) out << ' ' << kv.second;
+  for (const auto& kv : current_moments(sim).named_values(options_.eigenemittances)) out << ' ' << kv.second;
   out << '\n';
 }
 

@@ -16,6 +16,7 @@ struct DiagnosticsOptions {
   bool enable = true;                 // diag.enable: ASCII reduced diagnostics and reference particle
   std::string file_prefix = "diags";  // diag.file_prefix
   int file_min_digits = 6;            // diag.file_min_digits: iteration digits for encoding = f
+  bool eigenemittances = false;       // diag.eigenemittances: emittance_1..3 in the outputs
 };
 
 // Writes ImpactX's output layout under <file_prefix>/:
@@ -48,6 +49,7 @@ class DiagnosticsWriter : public TrackObserver {
   void abandon();
 
  private:
+  void write_reduced_header(std::ofstream& out) const;
   void write_reduced_line(std::ofstream& out, const Simulation& sim);
   static void write_ref_line(std::ofstream& out, const Simulation& sim);
 
@@ -62,7 +64,8 @@ class DiagnosticsWriter : public TrackObserver {
 
 // Species attributes of a beam frame: the reference particle (s_ref, gamma_ref, ...) and the
 // reduced beam characteristics, as ImpactX's BeamMonitor writes them.
-std::vector<std::pair<std::string, double>> beam_attributes(const Simulation& sim, const Particles& beam);
+std::vector<std::pair<std::string, double>> beam_attributes(const Simulation& sim, const Particles& beam,
+                                                            bool with_eigenemittances = false);
 // Only the reference-particle part (and the period) of beam_attributes.
 std::vector<std::pair<std::string, double>> reference_attributes(const Simulation& sim);
 

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <limits>
 
+#include "core/Constants.hpp"
+
 namespace wakeline {
 
 namespace {
@@ -23,10 +25,15 @@ struct FirstPass {
     hi.fill(-std::numeric_limits<double>::infinity());
   }
 };
-// Index pairs of the second moments needed: xx, xpx, pxpx, yy, ypy, pypy, tt, tpt, ptpt,
-// x pt, px pt, y pt, py pt.
-constexpr std::array<std::pair<int, int>, 13> kPairs{
-    {{0, 0}, {0, 1}, {1, 1}, {2, 2}, {2, 3}, {3, 3}, {4, 4}, {4, 5}, {5, 5}, {0, 5}, {1, 5}, {2, 5}, {3, 5}}};
+// Every second moment (the upper triangle of the 6x6 covariance): Twiss and dispersion use a
+// few of them, the eigenemittances all.
+constexpr std::array<std::pair<int, int>, 21> kPairs = [] {
+  std::array<std::pair<int, int>, 21> p{};
+  int k = 0;
+  for (int r = 0; r < 6; ++r)
+    for (int c = r; c < 6; ++c) p[k++] = {r, c};
+  return p;
+}();
 
 void coords(const Particles& b, std::size_t i, double* c) {
   c[0] = b.x[i], c[1] = b.px[i], c[2] = b.y[i], c[3] = b.py[i], c[4] = b.t[i], c[5] = b.pt[i];
@@ -34,48 +41,113 @@ void coords(const Particles& b, std::size_t i, double* c) {
 
 }  // namespace
 
-std::vector<std::pair<std::string, double>> BeamMoments::named_values() const {
-  return {{"mean_x", mean_x},
-          {"min_x", min_x},
-          {"max_x", max_x},
-          {"mean_y", mean_y},
-          {"min_y", min_y},
-          {"max_y", max_y},
-          {"mean_t", mean_t},
-          {"min_t", min_t},
-          {"max_t", max_t},
-          {"sigma_x", sigma_x},
-          {"sigma_y", sigma_y},
-          {"sigma_t", sigma_t},
-          {"mean_px", mean_px},
-          {"min_px", min_px},
-          {"max_px", max_px},
-          {"mean_py", mean_py},
-          {"min_py", min_py},
-          {"max_py", max_py},
-          {"mean_pt", mean_pt},
-          {"min_pt", min_pt},
-          {"max_pt", max_pt},
-          {"sigma_px", sigma_px},
-          {"sigma_py", sigma_py},
-          {"sigma_pt", sigma_pt},
-          {"emittance_x", emittance_x},
-          {"emittance_y", emittance_y},
-          {"emittance_t", emittance_t},
-          {"alpha_x", alpha_x},
-          {"alpha_y", alpha_y},
-          {"alpha_t", alpha_t},
-          {"beta_x", beta_x},
-          {"beta_y", beta_y},
-          {"beta_t", beta_t},
-          {"dispersion_x", dispersion_x},
-          {"dispersion_px", dispersion_px},
-          {"dispersion_y", dispersion_y},
-          {"dispersion_py", dispersion_py},
-          {"emittance_xn", emittance_xn},
-          {"emittance_yn", emittance_yn},
-          {"emittance_tn", emittance_tn},
-          {"charge_C", charge_C}};
+std::vector<std::pair<std::string, double>> BeamMoments::named_values(bool with_eigenemittances) const {
+  std::vector<std::pair<std::string, double>> v = {{"mean_x", mean_x},
+                                                   {"min_x", min_x},
+                                                   {"max_x", max_x},
+                                                   {"mean_y", mean_y},
+                                                   {"min_y", min_y},
+                                                   {"max_y", max_y},
+                                                   {"mean_t", mean_t},
+                                                   {"min_t", min_t},
+                                                   {"max_t", max_t},
+                                                   {"sigma_x", sigma_x},
+                                                   {"sigma_y", sigma_y},
+                                                   {"sigma_t", sigma_t},
+                                                   {"mean_px", mean_px},
+                                                   {"min_px", min_px},
+                                                   {"max_px", max_px},
+                                                   {"mean_py", mean_py},
+                                                   {"min_py", min_py},
+                                                   {"max_py", max_py},
+                                                   {"mean_pt", mean_pt},
+                                                   {"min_pt", min_pt},
+                                                   {"max_pt", max_pt},
+                                                   {"sigma_px", sigma_px},
+                                                   {"sigma_py", sigma_py},
+                                                   {"sigma_pt", sigma_pt},
+                                                   {"emittance_x", emittance_x},
+                                                   {"emittance_y", emittance_y},
+                                                   {"emittance_t", emittance_t},
+                                                   {"alpha_x", alpha_x},
+                                                   {"alpha_y", alpha_y},
+                                                   {"alpha_t", alpha_t},
+                                                   {"beta_x", beta_x},
+                                                   {"beta_y", beta_y},
+                                                   {"beta_t", beta_t},
+                                                   {"dispersion_x", dispersion_x},
+                                                   {"dispersion_px", dispersion_px},
+                                                   {"dispersion_y", dispersion_y},
+                                                   {"dispersion_py", dispersion_py},
+                                                   {"emittance_xn", emittance_xn},
+                                                   {"emittance_yn", emittance_yn},
+                                                   {"emittance_tn", emittance_tn}};
+  // ImpactX's column order: the eigenemittances, when asked for, come before charge_C.
+  if (with_eigenemittances) {
+    v.insert(v.end(),
+             {{"emittance_1", emittance_1}, {"emittance_2", emittance_2}, {"emittance_3", emittance_3}});
+  }
+  v.emplace_back("charge_C", charge_C);
+  return v;
+}
+
+namespace {
+
+// Eigenvalues (ascending) and eigenvectors (columns of v) of a symmetric 6x6 matrix by cyclic
+// Jacobi rotations: slow in theory, exact enough and simple for a 6x6 done once per diagnostic.
+void symmetric_eigen(Matrix6 a, std::array<double, 6>& w, Matrix6& v) {
+  v = Matrix6::identity();
+  for (int sweep = 0; sweep < 100; ++sweep) {
+    double off = 0.0, scale = 0.0;
+    for (int p = 0; p < 6; ++p)
+      for (int q = 0; q < 6; ++q) (p == q ? scale : off) += a(p, q) * a(p, q);
+    if (off <= 1e-32 * scale) break;
+    for (int p = 0; p < 5; ++p)
+      for (int q = p + 1; q < 6; ++q) {
+        if (a(p, q) == 0.0) continue;
+        const double theta = 0.5 * (a(q, q) - a(p, p)) / a(p, q);
+        const double tn = std::copysign(1.0, theta) / (std::fabs(theta) + std::sqrt(theta * theta + 1.0));
+        const double c = 1.0 / std::sqrt(tn * tn + 1.0), s = tn * c;
+        for (int k = 0; k < 6; ++k) {  // a <- a G (columns p, q)
+          const double akp = a(k, p), akq = a(k, q);
+          a(k, p) = c * akp - s * akq, a(k, q) = s * akp + c * akq;
+        }
+        for (int k = 0; k < 6; ++k) {  // a <- G^T a (rows p, q)
+          const double apk = a(p, k), aqk = a(q, k);
+          a(p, k) = c * apk - s * aqk, a(q, k) = s * apk + c * aqk;
+        }
+        for (int k = 0; k < 6; ++k) {
+          const double vkp = v(k, p), vkq = v(k, q);
+          v(k, p) = c * vkp - s * vkq, v(k, q) = s * vkp + c * vkq;
+        }
+      }
+  }
+  for (int k = 0; k < 6; ++k) w[k] = a(k, k);
+}
+
+}  // namespace
+
+std::array<double, 3> eigenemittances(const Matrix6& cov, double beta_gamma) {
+  Matrix6 s = cov;
+  for (int i = 0; i < 6; ++i)
+    for (int j = 0; j < 6; ++j) s(i, j) *= (i % 2 ? beta_gamma : 1.0) * (j % 2 ? beta_gamma : 1.0);
+  // The eigenvalues +-i eps_k of J Sigma are those of K = Sigma^(1/2) J Sigma^(1/2), a real
+  // antisymmetric matrix, so eps_k^2 are the eigenvalues (each twice) of the symmetric K^T K.
+  // Symmetric eigenproblems keep full accuracy where the characteristic polynomial would not
+  // (the planes' emittances differ by orders of magnitude).
+  std::array<double, 6> w{};
+  Matrix6 v;
+  symmetric_eigen(s, w, v);
+  Matrix6 root;
+  for (int i = 0; i < 6; ++i)
+    for (int j = 0; j < 6; ++j)
+      for (int k = 0; k < 6; ++k) root(i, j) += v(i, k) * std::sqrt(std::max(w[k], 0.0)) * v(j, k);
+  const Matrix6 kmat = root * symplectic_form() * root;
+  symmetric_eigen(kmat.transpose() * kmat, w, v);
+  std::sort(w.begin(), w.end());
+  std::array<double, 3> eps{};
+  for (int k = 0; k < 3; ++k) eps[k] = std::sqrt(std::max(0.5 * (w[2 * k] + w[2 * k + 1]), 0.0));
+  return eps;
 }
 
 BeamMoments moments_from_covariance(const std::array<double, 6>& mean, const Matrix6& cov, double beta_gamma,
@@ -123,6 +195,8 @@ BeamMoments moments_from_covariance(const std::array<double, 6>& mean, const Mat
   }
   m.emittance_xn = beta_gamma * m.emittance_x, m.emittance_yn = beta_gamma * m.emittance_y;
   m.emittance_tn = beta_gamma * m.emittance_t;
+  const auto eigen = eigenemittances(cov, beta_gamma);
+  m.emittance_1 = eigen[0], m.emittance_2 = eigen[1], m.emittance_3 = eigen[2];
   m.charge_C = charge_C;
   return m;
 }

@@ -25,15 +25,24 @@ struct BeamMoments {
   double beta_x = 0, beta_y = 0, beta_t = 0;
   double dispersion_x = 0, dispersion_px = 0, dispersion_y = 0, dispersion_py = 0;
   double emittance_xn = 0, emittance_yn = 0, emittance_tn = 0;
+  // Normalised eigenemittances (m) of the full 6x6 covariance, ascending; invariant under any
+  // linear symplectic map, coupled or not (diag.eigenemittances).
+  double emittance_1 = 0, emittance_2 = 0, emittance_3 = 0;
   double charge_C = 0;
 
   // (name, value) in ImpactX's column order, from mean_x to charge_C.
-  [[nodiscard]] std::vector<std::pair<std::string, double>> named_values() const;
+  [[nodiscard]] std::vector<std::pair<std::string, double>> named_values(
+      bool with_eigenemittances = false) const;
 };
 
 // Computes the moments of the particles with id > 0. The sums run over fixed-size chunks that
 // are combined in order, so the result does not depend on the number of threads.
 BeamMoments compute_moments(const Particles& beam, const RefPart& ref);
+
+// Normalised eigenemittances of a covariance matrix of (x, px, y, py, t, pt): the moduli of the
+// eigenvalues of Sigma_n J, Sigma_n having the momentum rows and columns scaled by beta*gamma
+// (the invariants of Dragt et al., PRA 45, 2572 (1992)); ascending.
+std::array<double, 3> eigenemittances(const Matrix6& cov, double beta_gamma);
 
 // The same characteristics from a mean vector and a covariance matrix (x, px, y, py, t, pt),
 // e.g. of an envelope. Extrema are unknown there: NaN. charge_C is passed through.

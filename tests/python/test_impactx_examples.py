@@ -467,11 +467,19 @@ def _eigenemittances(d):
 
 def test_coupled_optics_eigenemittances(wakeline, tmp_path):
     """analysis_coupled_optics.py: through a dogleg with a solenoid (x-y coupling) the eigenemittances are
-    conserved (rtol 3.5/sqrt(N)). Wakeline has no diag.eigenemittances yet, so they are computed from the
-    particles of the first and last monitor."""
-    m = Monitor(run_case(wakeline, "coupled_optics", tmp_path) / "diags/openPMD/monitor.h5")
+    conserved (rtol 3.5/sqrt(N)). Checked on Wakeline's diag.eigenemittances output (the reduced file and the
+    monitors' attributes) and against an independent computation from the monitors' particles."""
+    run = run_case(wakeline, "coupled_optics", tmp_path)
+    m = Monitor(run / "diags/openPMD/monitor.h5")
     e_i, e_f = _eigenemittances(m.data(m.first())), _eigenemittances(m.data(m.last()))
     assert np.allclose(e_f, e_i, rtol=3.5 / math.sqrt(1e4), atol=0.0), (e_i, e_f)
+    for beam, e in ((m.first(), e_i), (m.last(), e_f)):
+        ours = [beam.get_attribute("emittance_%d" % k) for k in (1, 2, 3)]
+        assert np.allclose(ours, np.sort(e) * beam.get_attribute("beta_gamma_ref"), rtol=1e-9), (ours, e)
+    pd = pytest.importorskip("pandas")
+    reduced = pd.read_csv(run / "diags/reduced_beam_characteristics.0", sep=r"\s+")
+    for col in ("emittance_1", "emittance_2", "emittance_3"):
+        assert np.allclose(reduced[col], reduced[col].iloc[0], rtol=1e-9), col  # linear optics conserve them
 
 
 def test_fodo_tune_turn_by_turn(wakeline, tmp_path):
