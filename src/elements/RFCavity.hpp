@@ -67,7 +67,7 @@ struct RFCavity : ElementCommon, IntegratedSlice<RFCavity> {
   // Pushes `ref` through one slice; when `map` is given, also returns the slice's matrix.
   void integrate(RefPart& ref, Matrix6* map) const {
     const double L = slice_ds();
-    const double x = ref.x, y = ref.y, z = ref.z, px = ref.px, py = ref.py, pz = ref.pz, s = ref.s;
+    const RefPart entrance = ref;
     const double bgi = ref.beta_gamma();
     Matrix6 r = Matrix6::identity();
 
@@ -120,14 +120,8 @@ struct RFCavity : ElementCommon, IntegratedSlice<RFCavity> {
       map1(0.5 * h);
     }
 
+    finish_reference_slice(ref, entrance, L);
     const double bgf = ref.beta_gamma();
-    ref.x = x + L * px / bgi;
-    ref.y = y + L * py / bgi;
-    ref.z = z + L * pz / bgi;
-    ref.px = px * bgf / bgi;
-    ref.py = py * bgf / bgi;
-    ref.pz = pz * bgf / bgi;
-    ref.s = s + L;
     if (map) {
       // Dynamic to normalised momenta: rows 1, 3, 5 (0-indexed, momenta) / bgf, columns * bgi.
       for (int i = 0; i < 6; ++i)

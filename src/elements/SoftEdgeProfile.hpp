@@ -66,6 +66,20 @@ inline ProfileSample fourier_profile(const std::vector<double>& cos_c, const std
   return p;
 }
 
+// Ends a slice of an integrated element: the reference moves along its entrance direction by L
+// (the linear-map integrators follow the reference orbit, not a curved one) and its momentum
+// vector is rescaled to the energy reached (bgf/bgi; 1 for magnets).
+inline void finish_reference_slice(RefPart& ref, const RefPart& entrance, double L) {
+  const double bgi = entrance.beta_gamma(), bgf = ref.beta_gamma();
+  ref.x = entrance.x + L * entrance.px / bgi;
+  ref.y = entrance.y + L * entrance.py / bgi;
+  ref.z = entrance.z + L * entrance.pz / bgi;
+  ref.px = entrance.px * bgf / bgi;
+  ref.py = entrance.py * bgf / bgi;
+  ref.pz = entrance.pz * bgf / bgi;
+  ref.s = entrance.s + L;
+}
+
 // The drift sub-step shared by the soft-edge integrators: advances the reference clock and the
 // map's x, y and t rows by a drift of length tau.
 inline void drift_substep(RefPart& ref, Matrix6& r, double tau) {

@@ -48,8 +48,7 @@ struct SoftQuadrupole : ElementCommon, IntegratedSlice<SoftQuadrupole> {
   // Pushes `ref` through one slice; when `map` is given, also returns the slice's matrix.
   void integrate(RefPart& ref, Matrix6* map) const {
     const double L = slice_ds();
-    const double x = ref.x, y = ref.y, z = ref.z, px = ref.px, py = ref.py, pz = ref.pz, s = ref.s;
-    const double bgi = ref.beta_gamma();
+    const RefPart entrance = ref;
     Matrix6 r = Matrix6::identity();
     const int n = mapsteps > 0 ? mapsteps : 1;
     const double h = L / n;
@@ -72,14 +71,7 @@ struct SoftQuadrupole : ElementCommon, IntegratedSlice<SoftQuadrupole> {
       map1(0.5 * h);
     }
 
-    const double bgf = ref.beta_gamma();  // = bgi
-    ref.x = x + L * px / bgi;
-    ref.y = y + L * py / bgi;
-    ref.z = z + L * pz / bgi;
-    ref.px = px * bgf / bgi;
-    ref.py = py * bgf / bgi;
-    ref.pz = pz * bgf / bgi;
-    ref.s = s + L;
+    finish_reference_slice(ref, entrance, L);
     if (map) *map = r;
   }
 };
