@@ -9,6 +9,15 @@
 
 namespace wakeline::test {
 
+// A thick element of length ds in nslice slices (the other parameters left at their defaults).
+template <class E>
+E thick(double ds, int nslice = 1) {
+  E e;
+  e.ds = ds;
+  e.nslice = nslice;
+  return e;
+}
+
 inline RefPart electron_GeV(double kinetic_GeV) {
   RefPart r;
   r.set_species("electron");

@@ -73,8 +73,18 @@ TEST(PolygonAperture, SquarePolygonEqualsRectangle) {
 
 TEST(PolygonAperture, ConcaveCrossAndMinimumRadius) {
   // A plus-shaped opening, arms 1 wide and 3 long: the corners between arms are blocked.
-  PolygonAperture p = polygon({{-0.5, -1.5}, {0.5, -1.5}, {0.5, -0.5}, {1.5, -0.5}, {1.5, 0.5}, {0.5, 0.5},
-                               {0.5, 1.5},   {-0.5, 1.5}, {-0.5, 0.5}, {-1.5, 0.5}, {-1.5, -0.5}, {-0.5, -0.5}});
+  PolygonAperture p = polygon({{-0.5, -1.5},
+                               {0.5, -1.5},
+                               {0.5, -0.5},
+                               {1.5, -0.5},
+                               {1.5, 0.5},
+                               {0.5, 0.5},
+                               {0.5, 1.5},
+                               {-0.5, 1.5},
+                               {-0.5, 0.5},
+                               {-1.5, 0.5},
+                               {-1.5, -0.5},
+                               {-0.5, -0.5}});
   EXPECT_TRUE(passes(p.particle_map(RefPart{}), 1.2, 0.0));
   EXPECT_TRUE(passes(p.particle_map(RefPart{}), 0.0, -1.2));
   EXPECT_FALSE(passes(p.particle_map(RefPart{}), 1.0, 1.0));
@@ -110,7 +120,8 @@ TEST(Aperture, TrackingRecordsLossesAtTheCollimator) {
   }
   // Expected transmission of a Gaussian through the shifted box: P(|x-dx|<ax) P(|y|<ay).
   const double sx = std::sqrt(1e-6 + 1e-10), sy = sx;  // sigma at s = 1 m
-  const double px = 0.5 * (std::erf((1e-3 + 2e-4) / (sx * std::sqrt(2.0))) + std::erf((1e-3 - 2e-4) / (sx * std::sqrt(2.0))));
+  const double px = 0.5 * (std::erf((1e-3 + 2e-4) / (sx * std::sqrt(2.0))) +
+                           std::erf((1e-3 - 2e-4) / (sx * std::sqrt(2.0))));
   const double py = std::erf(5e-4 / (sy * std::sqrt(2.0)));
   EXPECT_NEAR(static_cast<double>(sim.beam.size()) / initial.size(), px * py, 0.015);
 }

@@ -6,6 +6,8 @@
 #include "TestSupport.hpp"
 #include "elements/Element.hpp"
 
+using wakeline::test::thick;
+
 using namespace wakeline;
 using namespace wakeline::elements;
 using wakeline::test::electron_GeV;
@@ -25,14 +27,6 @@ Matrix6 generator(double kx2, double ky2, double bg) {
   a(2, 3) = 1.0, a(3, 2) = -ky2;
   a(4, 5) = 1.0 / (bg * bg);
   return a;
-}
-
-template <class E>
-E thick(double ds, int nslice = 1) {
-  E e;
-  e.ds = ds;
-  e.nslice = nslice;
-  return e;
 }
 
 }  // namespace

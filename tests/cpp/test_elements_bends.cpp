@@ -18,6 +18,8 @@
 #include "elements/Sbend.hpp"
 #include "elements/Solenoid.hpp"
 
+using wakeline::test::thick;
+
 using namespace wakeline;
 using namespace wakeline::elements;
 using wakeline::test::electron_GeV;
@@ -37,14 +39,6 @@ RefPart proton_MeV(double kinetic_MeV) {
   r.set_species("proton");
   r.set_kin_energy_MeV(kinetic_MeV);
   return r;
-}
-
-template <class E>
-E thick(double ds, int nslice = 1) {
-  E e;
-  e.ds = ds;
-  e.nslice = nslice;
-  return e;
 }
 
 // Applies a map that may report a loss; fails the test if the particle is lost.

@@ -17,6 +17,8 @@
 #include "elements/SoftSolenoid.hpp"
 #include "elements/Solenoid.hpp"
 
+using wakeline::test::thick;
+
 using namespace wakeline;
 using namespace wakeline::elements;
 using wakeline::test::electron_GeV;
@@ -41,14 +43,6 @@ Matrix6 element_map(const E& e, RefPart& ref) {
   Matrix6 m = Matrix6::identity();
   for (int i = 0; i < e.nslice; ++i) m = slice_map(e, ref) * m;
   return m;
-}
-
-template <class E>
-E thick(double ds, int nslice = 1) {
-  E e;
-  e.ds = ds;
-  e.nslice = nslice;
-  return e;
 }
 
 // The cavity of ImpactX's examples/rfcavity (input_rfcavity.in); its deck lists the TESLA

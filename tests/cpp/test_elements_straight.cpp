@@ -26,6 +26,8 @@
 #include "elements/QuadEdge.hpp"
 #include "elements/TaperedPL.hpp"
 
+using wakeline::test::thick;
+
 using namespace wakeline;
 using namespace wakeline::elements;
 using wakeline::test::apply;
@@ -41,14 +43,6 @@ RefPart proton(double kinetic_MeV = 100.0) {
   r.set_species("proton");
   r.set_kin_energy_MeV(kinetic_MeV);
   return r;
-}
-
-template <class E>
-E thick(double ds, int nslice = 1) {
-  E e;
-  e.ds = ds;
-  e.nslice = nslice;
-  return e;
 }
 
 // The reference after one slice, as the tracker builds the map from it.

@@ -5,18 +5,12 @@
 #include "TestSupport.hpp"
 #include "tracking/Lattice.hpp"
 
+using wakeline::test::thick;
+
 using namespace wakeline;
 using namespace wakeline::elements;
 
 namespace {
-template <class E>
-E thick(double ds, int nslice) {
-  E e;
-  e.ds = ds;
-  e.nslice = nslice;
-  return e;
-}
-
 Lattice fodo_cell(int nslice) {
   Lattice lat;
   auto qf = thick<Quad>(1.0, nslice);

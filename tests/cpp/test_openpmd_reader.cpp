@@ -90,7 +90,8 @@ void expect_matches(const BeamData& got, std::uint64_t iteration, const TestBeam
   EXPECT_EQ(got.qm, want.qm);
   EXPECT_EQ(got.w, want.w);
   ASSERT_EQ(got.id.size(), want.id.size());
-  for (std::size_t i = 0; i < want.id.size(); ++i) EXPECT_EQ(got.id[i], static_cast<std::uint64_t>(want.id[i]));
+  for (std::size_t i = 0; i < want.id.size(); ++i)
+    EXPECT_EQ(got.id[i], static_cast<std::uint64_t>(want.id[i]));
   EXPECT_EQ(got.ref_x, want.ref_x);
   EXPECT_EQ(got.ref_y, want.ref_y);
   EXPECT_EQ(got.ref_t, want.ref_t);
@@ -117,7 +118,8 @@ void expect_input_error(const std::function<void()>& fn, const std::string& key,
     EXPECT_EQ(e.key(), key);
     EXPECT_EQ(e.where(), where);
     const std::string message = e.what();
-    for (const auto& part : parts) EXPECT_NE(message.find(part), std::string::npos) << message << "\nlacks: " << part;
+    for (const auto& part : parts)
+      EXPECT_NE(message.find(part), std::string::npos) << message << "\nlacks: " << part;
   }
 }
 
@@ -237,7 +239,7 @@ TEST(OpenPMDReader, AppliesUnitSIAndReadsConstantRecords) {
   const TestBeam first(4, 1.0), second(4, 2.0);
   write_two_iterations(path, first, second);
   const std::string sp = "/data/10/particles/beam/";
-  set_unit_si(path, sp + "position/y", 1e-3);   // stored in mm
+  set_unit_si(path, sp + "position/y", 1e-3);  // stored in mm
   set_unit_si(path, sp + "momentum/t", -2.0);
   make_constant(path, sp + "weighting", 2.5e4, 4, 1.0);
   make_constant(path, sp + "qm", -1.0, 4, 1.75e11);  // constant with unitSI != 1
@@ -311,7 +313,8 @@ TEST(OpenPMDReader, FileBasedPatternFindsFilesByListingTheDirectory) {
   const std::string wide = (series / "monitor_%08T.h5").string();
   expect_input_error([&] { read_openpmd_beam(wide, "beam.file"); }, "beam.file", wide, {"no files match"});
   const std::string nodir = (dir.path / "nowhere" / "monitor_%06T.h5").string();
-  expect_input_error([&] { read_openpmd_beam(nodir, "beam.file"); }, "beam.file", nodir, {"no such directory"});
+  expect_input_error([&] { read_openpmd_beam(nodir, "beam.file"); }, "beam.file", nodir,
+                     {"no such directory"});
 }
 
 // ---- errors --------------------------------------------------------------------------------
@@ -332,10 +335,11 @@ TEST(OpenPMDReader, NonHDF5AndNonOpenPMDFilesAreRejected) {
   const hid_t f = H5Fcreate(plain.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   ASSERT_GE(f, 0);
   H5Fclose(f);
-  expect_input_error([&] { read_openpmd_beam(plain, "beam.file"); }, "beam.file", plain, {"not an openPMD file"});
+  expect_input_error([&] { read_openpmd_beam(plain, "beam.file"); }, "beam.file", plain,
+                     {"not an openPMD file"});
 
-  expect_input_error([&] { read_openpmd_beam(dir.path.string(), "beam.file"); }, "beam.file", dir.path.string(),
-                     {"directory"});
+  expect_input_error([&] { read_openpmd_beam(dir.path.string(), "beam.file"); }, "beam.file",
+                     dir.path.string(), {"directory"});
 }
 
 TEST(OpenPMDReader, WrongIterationListsTheAvailableOnes) {
@@ -380,15 +384,16 @@ std::string python_path() {
   return std::string(WAKELINE_SOURCE_DIR) + "/.venv/bin/python";
 #else
   // tests/cpp/<this file> -> repository root
-  return fs::absolute(fs::path(__FILE__).parent_path().parent_path().parent_path() / ".venv" / "bin" / "python")
+  return fs::absolute(fs::path(__FILE__).parent_path().parent_path().parent_path() / ".venv" / "bin" /
+                      "python")
       .string();
 #endif
 }
 
 // Iterations 3 and 8 of species "electrons" (4 particles), groupBased. In iteration i:
-// position/x = 1 + 0.5 k + i stored with unitSI 1e-3, position/y = 2 + 0.25 k, position/t = -1 - 0.125 k (f64);
-// momentum/x = 0.5 k - 1, momentum/y = float32(0.1 k), momentum/t = 3 + k + i (f32);
-// positionOffset constants (0.25, -0.5, 12 + i); weighting constant 2.5; id = 7 + k (uint64); no qm.
+// position/x = 1 + 0.5 k + i stored with unitSI 1e-3, position/y = 2 + 0.25 k, position/t = -1 - 0.125 k
+// (f64); momentum/x = 0.5 k - 1, momentum/y = float32(0.1 k), momentum/t = 3 + k + i (f32); positionOffset
+// constants (0.25, -0.5, 12 + i); weighting constant 2.5; id = 7 + k (uint64); no qm.
 constexpr const char* kOpenPMDApiScript = R"PY(
 import sys
 try:

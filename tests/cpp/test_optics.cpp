@@ -5,18 +5,12 @@
 #include "TestSupport.hpp"
 #include "tracking/Optics.hpp"
 
+using wakeline::test::thick;
+
 using namespace wakeline;
 using namespace wakeline::elements;
 
 namespace {
-template <class E>
-E thick(double ds, int nslice) {
-  E e;
-  e.ds = ds;
-  e.nslice = nslice;
-  return e;
-}
-
 // A FODO cell with a bend in each half: stable in both planes and dispersive.
 Lattice bent_fodo() {
   auto qf = thick<Quad>(0.5, 4), qd = thick<Quad>(0.5, 4);

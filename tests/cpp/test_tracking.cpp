@@ -9,6 +9,8 @@
 #include "distribution/Distribution.hpp"
 #include "tracking/Simulation.hpp"
 
+using wakeline::test::thick;
+
 using namespace wakeline;
 using namespace wakeline::elements;
 
@@ -21,14 +23,6 @@ struct Recorder : TrackObserver {
   }
   void after_slice(const Simulation& sim) override { slice_steps.push_back(sim.step); }
 };
-
-template <class E>
-E thick(double ds, int nslice) {
-  E e;
-  e.ds = ds;
-  e.nslice = nslice;
-  return e;
-}
 
 Simulation beam_sim(std::size_t n, std::uint64_t seed = 11) {
   Simulation sim;
