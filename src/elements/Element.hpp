@@ -77,7 +77,8 @@ using ParticleMap =
                  elements::ApertureMap, elements::PolygonApertureMap, elements::ExactSbendMap,
                  elements::ExactCFbendMap, elements::ChrAccMap, elements::ChromaticMap,
                  elements::ExactDriftMap, elements::ExactQuadMap, elements::ExactMultipoleMap,
-                 elements::TaperedPLMap, elements::NonlinearLensMap, elements::QuadEdgeMap>;
+                 elements::TaperedPLMap, elements::NonlinearLensMap, elements::QuadEdgeMap,
+                 elements::DipEdgeFringeMap>;
 
 inline const elements::ElementCommon& common(const Element& e) {
   return std::visit([](const auto& el) -> const elements::ElementCommon& { return el; }, e);
@@ -92,6 +93,16 @@ inline std::string type_name(const Element& e) {
 inline void push_reference(const Element& e, RefPart& ref) {
   std::visit([&](const auto& el) { el.push_reference(ref); }, e);
 }
+// An element whose map kind depends on its settings (dipedge: linear or nonlinear model)
+// returns a variant of the kinds it can have.
+template <class M>
+ParticleMap as_particle_map(M&& m) {
+  return std::move(m);
+}
+template <class... Ms>
+ParticleMap as_particle_map(std::variant<Ms...>&& m) {
+  return std::visit([](auto& one) -> ParticleMap { return one; }, m);
+}
 // The particle map of one slice: `before` is the reference at the slice entrance, `after` the
 // same reference pushed through the slice.
 inline ParticleMap particle_map(const Element& e, const RefPart& before, const RefPart& after) {
@@ -99,9 +110,9 @@ inline ParticleMap particle_map(const Element& e, const RefPart& before, const R
       [&](const auto& el) -> ParticleMap {
         using E = std::decay_t<decltype(el)>;
         if constexpr (HasEntranceParticleMap<E>) {
-          return el.particle_map(before, after);
+          return as_particle_map(el.particle_map(before, after));
         } else if constexpr (HasParticleMap<E>) {
-          return el.particle_map(after);
+          return as_particle_map(el.particle_map(after));
         } else {
           return std::monostate{};
         }

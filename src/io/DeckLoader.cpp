@@ -4,6 +4,7 @@
 #include <cmath>
 #include <functional>
 #include <memory>
+#include <numbers>
 #include <set>
 #include <sstream>
 
@@ -351,16 +352,25 @@ struct ElementReader {
       DipEdge e;
       common(e, n, false, true, true);
       e.psi = d("psi"), e.rc = d("rc"), e.g = d("g");
-      e.K2 = q("K2", 1.0);
-      // Keys of the nonlinear model; only the linear model is available here.
-      for (const char* k : {"R", "K0", "K1", "K3", "K4", "K5", "K6"}) deck.query_double(n + "." + k);
-      one_of(deck, n + ".location", "entry", {"entry", "exit"});
-      one_of(deck, n + ".model", "linear", {"linear"});
-      if (query_bool_or(deck, n + ".modify_ref_part", false)) {
-        fail(deck, n + ".modify_ref_part",
-             "belongs to the nonlinear model, which this version does not have");
-      }
+      e.R = q("R", e.R);
+      e.K0 = q("K0", e.K0), e.K1 = q("K1", e.K1), e.K2 = q("K2", e.K2), e.K3 = q("K3", e.K3);
+      e.K4 = q("K4", e.K4), e.K5 = q("K5", e.K5), e.K6 = q("K6", e.K6);
+      e.exit = one_of(deck, n + ".location", "entry", {"entry", "exit"}) == "exit";
+      e.nonlinear = one_of(deck, n + ".model", "linear", {"linear", "nonlinear"}) == "nonlinear";
+      e.modify_ref_part = query_bool_or(deck, n + ".modify_ref_part", false);
       if (e.rc == 0.0) fail(deck, n + ".rc", "must be nonzero");
+      require(deck, n + ".g", e.g, e.g >= 0.0, "it must be >= 0 (the full gap, m)");
+      require(deck, n + ".psi", e.psi, std::fabs(e.psi) < std::numbers::pi / 2,
+              "it must be a pole-face angle in rad, |psi| < pi/2");
+      if (e.nonlinear) {
+        require(deck, n + ".R", e.R, e.R > 0.0, "it must be > 0 (a length scale, m)");
+      } else {
+        for (const char* k : {"R", "K0", "K1", "K3", "K4", "K5", "K6", "modify_ref_part"}) {
+          if (deck.contains(n + "." + k)) {
+            notice(n + "." + k, "has no effect with the linear model (" + n + ".model = nonlinear uses it)");
+          }
+        }
+      }
       return e;
     }
     if (type == "constf") {
