@@ -7,9 +7,9 @@ cd "$(dirname "$0")/.."
 log() { [ -n "${WAKELINE_QUIET_SETUP:-}" ] || echo "[setup] $*"; }
 
 # Debian packages: compilers and build tools, HDF5 (openPMD files), muparser (deck expressions),
-# GoogleTest and Google Benchmark, Python for the venv.
-packages=(g++ cmake ninja-build pkg-config libhdf5-dev libmuparser-dev libgtest-dev libbenchmark-dev
-          python3 python3-venv)
+# FFTW (space-charge field solves), GoogleTest and Google Benchmark, Python for the venv.
+packages=(g++ cmake ninja-build pkg-config libhdf5-dev libmuparser-dev libfftw3-dev libgtest-dev
+          libbenchmark-dev python3 python3-venv)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

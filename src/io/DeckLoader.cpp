@@ -66,16 +66,6 @@ TrackMode read_algorithm(InputDeck& deck) {
   const TrackMode mode = track == "envelope"          ? TrackMode::envelope
                          : track == "reference_orbit" ? TrackMode::reference_orbit
                                                       : TrackMode::particles;
-  // Space charge, CSR and ISR are not modelled yet: off is accepted, anything else refused.
-  const std::string sc = query_string_or(deck, "algo.space_charge", "false");
-  std::string off = sc;  // ImpactX compares in lower case
-  std::transform(off.begin(), off.end(), off.begin(), [](unsigned char c) { return std::tolower(c); });
-  if (off != "false" && off != "0" && off != "off" && off != "none") {
-    fail(deck, "algo.space_charge",
-         "'" + sc +
-             "' space charge is not available in this version of Wakeline; "
-             "valid values: false");
-  }
   for (const char* key : {"algo.csr", "algo.isr", "algo.spin"}) {
     if (query_bool_or(deck, key, false))
       fail(deck, key, "is not available in this version of Wakeline; valid: false");
@@ -88,6 +78,81 @@ TrackMode read_algorithm(InputDeck& deck) {
     fail(deck, "algo.short_range_wakefields", "is not available in this version of Wakeline; valid: false");
   }
   return mode;
+}
+
+// algo.space_charge and, when it is on, the mesh and solver keys (reference/impactx.md 4.1).
+collective::SpaceChargeSettings read_space_charge(InputDeck& deck, TrackMode mode,
+                                                  std::vector<std::string>& notices) {
+  using collective::SpaceChargeModel;
+  collective::SpaceChargeSettings sc;
+  const std::string given = query_string_or(deck, "algo.space_charge", "false");
+  std::string v = given;  // ImpactX compares in lower case
+  std::transform(v.begin(), v.end(), v.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::string key = "algo.space_charge";
+  if (v == "false" || v == "0" || v == "off" || v == "none") return sc;
+  if (v == "3d" || v == "true" || v == "1") {
+    sc.model = SpaceChargeModel::three_d;
+    if (v != "3d") notices.push_back("notice: " + where(deck, key) + ": '" + key + " = " + given +
+                                     "' is read as 3D (ImpactX's old boolean form)");
+  } else if (v == "2d") {
+    sc.model = SpaceChargeModel::two_d;
+  } else if (v == "2p5d" || v == "gauss3d" || v == "gauss2p5d") {
+    fail(deck, key, "'" + given + "' is not available in this version of Wakeline; valid values: false, 3D, 2D");
+  } else {
+    fail(deck, key, "'" + given + "' is not valid; valid values: false, 3D, 2D (2p5D, Gauss3D, Gauss2p5D: not yet)");
+  }
+  if (mode == TrackMode::reference_orbit) {
+    fail(deck, key, "space charge needs a beam; with algo.track = reference_orbit it must be false");
+  }
+  if (mode == TrackMode::envelope) {
+    fail(deck, key, "envelope space charge is not available in this version of Wakeline; valid: false");
+  }
+  // Particle-in-cell keys.
+  const auto shape = deck.query_int("algo.particle_shape");
+  if (!shape) fail(deck, "algo.particle_shape", "missing required key: space charge needs the shape order 1, 2 or 3");
+  sc.particle_shape = static_cast<int>(
+      require(deck, "algo.particle_shape", static_cast<double>(*shape), *shape >= 1 && *shape <= 3,
+              "valid: 1 (cloud in cell), 2 (triangular), 3 (cubic)"));
+  const std::string solver = one_of(deck, "algo.poisson_solver", "fft", {"fft", "multigrid"});
+  if (solver == "multigrid") {
+    notices.push_back("notice: " + where(deck, "algo.poisson_solver") +
+                      ": 'algo.poisson_solver = multigrid': Wakeline solves the same open-boundary "
+                      "problem with its FFT (integrated Green's function) solver");
+  }
+  if (const auto cells = deck.query_doubles("amr.n_cell")) {
+    if (cells->size() != 3) fail(deck, "amr.n_cell", "needs 3 integers (cells in x, y, z)");
+    for (int d = 0; d < 3; ++d) {
+      const double c = (*cells)[static_cast<std::size_t>(d)];
+      const int lowest = (sc.model == SpaceChargeModel::two_d && d == 2) ? 1 : 2;
+      require(deck, "amr.n_cell", c, c == std::floor(c) && c >= lowest && c <= 4096,
+              "each must be an integer from " + std::to_string(lowest) + " to 4096");
+      sc.n_cell[static_cast<std::size_t>(d)] = static_cast<int>(c);
+    }
+  }
+  if (const auto level = deck.query_int("amr.max_level"); level && *level > 0) {
+    notices.push_back("notice: " + where(deck, "amr.max_level") +
+                      ": 'amr.max_level' > 0: Wakeline has no mesh refinement; the space-charge field "
+                      "is solved on level 0 only");
+  }
+  sc.dynamic_size = query_bool_or(deck, "geometry.dynamic_size", true);
+  if (sc.dynamic_size) {
+    if (const auto rel = deck.query_doubles("geometry.prob_relative"); rel && !rel->empty()) {
+      sc.prob_relative = require(deck, "geometry.prob_relative", rel->front(), rel->front() >= 1.0,
+                                 "the first value (level 0) must be >= 1");
+    }
+  } else {
+    const auto lo = deck.get_doubles("geometry.prob_lo"), hi = deck.get_doubles("geometry.prob_hi");
+    if (lo.size() != 3) fail(deck, "geometry.prob_lo", "needs 3 values (x, y, z in m)");
+    if (hi.size() != 3) fail(deck, "geometry.prob_hi", "needs 3 values (x, y, z in m)");
+    for (std::size_t d = 0; d < 3; ++d) {
+      require(deck, "geometry.prob_hi", hi[d], hi[d] > lo[d], "each must be above geometry.prob_lo");
+      sc.prob_lo[d] = lo[d], sc.prob_hi[d] = hi[d];
+    }
+  }
+  if (sc.model == SpaceChargeModel::two_d) {
+    sc.current_A = get_positive(deck, "beam.current");
+  }
+  return sc;
 }
 
 // ---------------------------------------------------------------- beam
@@ -780,6 +845,7 @@ RunSetup load_run(InputDeck& deck, std::optional<std::uint64_t> seed_override) {
   RunSetup setup;
   setup.sim.mode = read_algorithm(deck);
   const TrackMode mode = setup.sim.mode;
+  setup.sim.space_charge = read_space_charge(deck, mode, setup.notices);
 
   // Beam: the reference particle always; a distribution for particles and envelopes.
   setup.sim.ref = read_reference(deck);
@@ -874,9 +940,8 @@ RunSetup load_run(InputDeck& deck, std::optional<std::uint64_t> seed_override) {
     if (has_prefix(key, "my_constants.")) continue;
     if (head == "amrex" || head == "amr" || head == "geometry" || head == "impactx" || inert_key(key)) {
       setup.notices.push_back("notice: " + where(deck, key) + ": '" + key +
-                              "' is accepted but has no effect in this "
-                              "Wakeline run (no mesh, space charge, spin "
-                              "or AMReX runtime here)");
+                              "' is accepted but has no effect in this Wakeline run (AMReX runtime, "
+                              "mesh refinement, or a model that is off)");
       continue;
     }
     if (deck.contains(head + ".type") && !used.count(head)) {

@@ -4,6 +4,7 @@
 #include <span>
 #include <vector>
 
+#include "collective/SpaceCharge.hpp"
 #include "tracking/Push.hpp"
 
 namespace wakeline {
@@ -116,10 +117,15 @@ void track_particles(Simulation& sim, TrackObserver& observer) {
     if (pending_losses) remove_lost(sim);
     pending_losses = false;
   };
+  collective::SpaceChargeSolver space_charge(sim.space_charge);
   walk(
       sim, observer,
       [&](const Element& element, const RefPart& entrance) {
         const auto* monitor = std::get_if<elements::BeamMonitor>(&element);
+        if (const double L = common(element).slice_ds(); enabled(sim.space_charge) && L != 0.0) {
+          flush();  // the kick needs every particle at the slice entrance
+          space_charge.kick(sim.beam, entrance, L);
+        }
         if (const auto* source = std::get_if<elements::Source>(&element)) {
           flush();
           if (!source->active_once || sim.period == 0) source->inject(sim.beam, sim.ref);

@@ -2,6 +2,7 @@
 #include <array>
 #include <cstdint>
 
+#include "collective/SpaceChargeSettings.hpp"
 #include "core/Particles.hpp"
 #include "core/RefPart.hpp"
 #include "tracking/Lattice.hpp"
@@ -29,6 +30,7 @@ struct Simulation {
   Particles beam;     // particles in the beam (id > 0 between slices)
   Particles lost;     // particles lost so far, with s_lost
   Lattice lattice;
+  collective::SpaceChargeSettings space_charge;  // algo.space_charge and its mesh
   bool slice_step_diagnostics = false;
   std::uint64_t step = 0;  // slices done, counting every slice of every element, thin ones too
   int period = 0;          // current period, from 0
@@ -47,8 +49,9 @@ class TrackObserver {
 };
 
 // Tracks the beam through every period of the lattice, ImpactX's per-slice order: step++,
-// reference push, particle map built from the pushed reference, aperture check, lost particles
-// removed, diagnostics. Consecutive slices with nothing to observe in between are applied to
+// space-charge kick over the slice length (thick slices, with the reference at the slice
+// entrance), reference push, particle map built from the pushed reference, aperture check, lost
+// particles removed, diagnostics. Consecutive slices with nothing to observe in between are applied to
 // the particles in one fused pass.
 void track_particles(Simulation& sim, TrackObserver& observer);
 

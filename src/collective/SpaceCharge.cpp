@@ -1,0 +1,295 @@
+#include "collective/SpaceCharge.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <limits>
+#include <string>
+
+#include "core/Constants.hpp"
+#include "core/Error.hpp"
+#include "core/ParallelFor.hpp"
+
+namespace wakeline::collective {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// Calls f with the shape order as a compile-time constant.
+template <class F>
+void with_order(int order, F&& f) {
+  switch (order) {
+    case 1:
+      f.template operator()<1>();
+      break;
+    case 2:
+      f.template operator()<2>();
+      break;
+    default:
+      f.template operator()<3>();
+      break;
+  }
+}
+
+}  // namespace
+
+void to_fixed_t(Particles& beam, const RefPart& ref) {
+  const double bg = ref.beta_gamma(), ptd = ref.pt;
+  ParticleView v(beam);
+  parallel_for(v.n, [=](std::size_t i) {
+    if (v.id[i] <= 0) return;
+    const double px = v.px[i] * bg, py = v.py[i] * bg, pt = v.pt[i] * bg;
+    const double e = ptd + pt;  // -gamma of the particle
+    const double pz = std::sqrt(e * e - 1.0 - px * px - py * py);
+    const double tau = v.t[i] / e;  // (time difference) / gamma, up to sign
+    v.x[i] += px * tau;
+    v.y[i] += py * tau;
+    v.t[i] = pz * tau;
+    v.pt[i] = (pz - bg) / bg;
+  });
+}
+
+void to_fixed_s(Particles& beam, const RefPart& ref) {
+  const double bg = ref.beta_gamma(), ptd = ref.pt;
+  ParticleView v(beam);
+  parallel_for(v.n, [=](std::size_t i) {
+    if (v.id[i] <= 0) return;
+    const double px = v.px[i] * bg, py = v.py[i] * bg, pz = bg * (1.0 + v.pt[i]);
+    const double e = -std::sqrt(1.0 + px * px + py * py + pz * pz);
+    const double tau = v.t[i] / pz;
+    v.x[i] -= px * tau;
+    v.y[i] -= py * tau;
+    v.t[i] = tau * e;
+    v.pt[i] = (e - ptd) / bg;
+  });
+}
+
+void SpaceChargeSolver::make_mesh(const Particles& beam, int dims) {
+  std::array<double, 3> lo{}, hi{};
+  if (settings_.dynamic_size) {
+    const double inf = std::numeric_limits<double>::infinity();
+    double mnx = inf, mny = inf, mnz = inf, mxx = -inf, mxy = -inf, mxz = -inf;
+    const std::int64_t n = static_cast<std::int64_t>(beam.size());
+#pragma omp parallel for reduction(min : mnx, mny, mnz) reduction(max : mxx, mxy, mxz)
+    for (std::int64_t i = 0; i < n; ++i) {
+      if (beam.id[i] <= 0) continue;
+      mnx = std::min(mnx, beam.x[i]), mxx = std::max(mxx, beam.x[i]);
+      mny = std::min(mny, beam.y[i]), mxy = std::max(mxy, beam.y[i]);
+      mnz = std::min(mnz, beam.t[i]), mxz = std::max(mxz, beam.t[i]);
+    }
+    lo = {mnx, mny, mnz}, hi = {mxx, mxy, mxz};
+    static const char* axis[3] = {"x", "y", "z"};
+    for (int d = 0; d < dims; ++d) {
+      const double width = hi[d] - lo[d];
+      if (!(width > 0.0)) {
+        throw RunError(std::string("space charge: the beam is flat in ") + axis[d] +
+                       " (all particles at one position), so no mesh can span it");
+      }
+      const double pad = 0.5 * (settings_.prob_relative - 1.0) * width;
+      lo[d] -= pad, hi[d] += pad;
+    }
+  } else {
+    lo = settings_.prob_lo, hi = settings_.prob_hi;
+  }
+  const int g = SpaceChargeMesh::kGuard;
+  for (int d = 0; d < 3; ++d) {
+    if (d < dims) {
+      mesh_.h[d] = (hi[d] - lo[d]) / settings_.n_cell[d];
+      mesh_.lo[d] = lo[d] - g * mesh_.h[d];
+      mesh_.nodes[d] = settings_.n_cell[d] + 1 + 2 * g;
+    } else {
+      mesh_.h[d] = 1.0, mesh_.lo[d] = 0.0, mesh_.nodes[d] = 1;
+    }
+  }
+}
+
+void SpaceChargeSolver::deposit(const Particles& beam, double charge_per_weight, int dims,
+                                double charge_per_particle) {
+  const auto [nx, ny, nz] = mesh_.nodes;
+  const std::size_t cells = static_cast<std::size_t>(nx) * ny * nz;
+  const double inv_vol = 1.0 / (mesh_.h[0] * mesh_.h[1] * (dims == 3 ? mesh_.h[2] : 1.0));
+  const int threads = max_threads();
+  thread_rho_.resize(static_cast<std::size_t>(threads));
+  const std::int64_t n = static_cast<std::int64_t>(beam.size());
+  const auto& m = mesh_;
+  // Each thread deposits its share of the particles into its own grid; the grids are summed.
+#pragma omp parallel num_threads(threads)
+  {
+    std::vector<double>& grid = thread_rho_[static_cast<std::size_t>(omp_get_thread_num())];
+    grid.assign(cells, 0.0);
+    with_order(settings_.particle_shape, [&]<int Order>() {
+#pragma omp for schedule(static)
+      for (std::int64_t i = 0; i < n; ++i) {
+        if (beam.id[i] <= 0) continue;
+        const double q = (beam.w[i] * charge_per_weight + charge_per_particle) * inv_vol;
+        const double ux = (beam.x[i] - m.lo[0]) / m.h[0], uy = (beam.y[i] - m.lo[1]) / m.h[1];
+        const Shape<Order> sx(ux), sy(uy);
+        if (sx.base < 0 || sy.base < 0 || sx.base + Order >= nx || sy.base + Order >= ny) continue;
+        if (dims == 3) {
+          const Shape<Order> sz((beam.t[i] - m.lo[2]) / m.h[2]);
+          if (sz.base < 0 || sz.base + Order >= nz) continue;
+          for (int c = 0; c <= Order; ++c) {
+            for (int b = 0; b <= Order; ++b) {
+              const double wzy = q * sz.w[c] * sy.w[b];
+              double* row = &grid[(static_cast<std::size_t>(sz.base + c) * ny + sy.base + b) * nx + sx.base];
+              for (int a = 0; a <= Order; ++a) row[a] += wzy * sx.w[a];
+            }
+          }
+        } else {
+          for (int b = 0; b <= Order; ++b) {
+            double* row = &grid[static_cast<std::size_t>(sy.base + b) * nx + sx.base];
+            for (int a = 0; a <= Order; ++a) row[a] += q * sy.w[b] * sx.w[a];
+          }
+        }
+      }
+    });
+  }
+  rho_.assign(cells, 0.0);
+  const std::int64_t total = static_cast<std::int64_t>(cells);
+#pragma omp parallel for schedule(static)
+  for (std::int64_t c = 0; c < total; ++c) {
+    double s = 0.0;
+    for (const auto& grid : thread_rho_) s += grid[static_cast<std::size_t>(c)];
+    rho_[static_cast<std::size_t>(c)] = s;
+  }
+}
+
+void SpaceChargeSolver::solve(double z_stretch, int dims) {
+  poisson_.solve(rho_, mesh_.nodes, mesh_.h, z_stretch, dims, phi_);
+  // E = -grad(phi) by fourth-order central differences at the nodes. (Second-order differences
+  // smooth the field like an extra kernel of variance h^2/3, which at 64 cells across a Gaussian
+  // bunch costs ~0.5 % of the field; the guard nodes leave room for the wider stencil.)
+  const auto [nx, ny, nz] = mesh_.nodes;
+  for (auto& f : field_) f.assign(phi_.size(), 0.0);
+  const std::array<std::size_t, 3> stride = {1, static_cast<std::size_t>(nx),
+                                             static_cast<std::size_t>(nx) * static_cast<std::size_t>(ny)};
+  const std::int64_t planes = nz;
+#pragma omp parallel for schedule(static)
+  for (std::int64_t k = 0; k < planes; ++k) {
+    for (int j = 0; j < ny; ++j) {
+      for (int i = 0; i < nx; ++i) {
+        const std::array<int, 3> idx = {i, j, static_cast<int>(k)};
+        const std::size_t c = static_cast<std::size_t>(k) * stride[2] + j * stride[1] + i;
+        for (int d = 0; d < dims; ++d) {
+          const std::size_t s1 = stride[d], s2 = 2 * stride[d];
+          const int at = idx[d], n_d = mesh_.nodes[d];
+          if (at >= 2 && at + 2 < n_d) {
+            field_[d][c] =
+                -(8.0 * (phi_[c + s1] - phi_[c - s1]) - (phi_[c + s2] - phi_[c - s2])) / (12.0 * mesh_.h[d]);
+          } else if (at >= 1 && at + 1 < n_d) {
+            field_[d][c] = -(phi_[c + s1] - phi_[c - s1]) / (2.0 * mesh_.h[d]);
+          }  // the outermost nodes: no particle's shape reaches them
+        }
+      }
+    }
+  }
+}
+
+void SpaceChargeSolver::gather_and_kick(Particles& beam, double kick_per_qm, int dims) const {
+  const auto [nx, ny, nz] = mesh_.nodes;
+  const std::int64_t n = static_cast<std::int64_t>(beam.size());
+  const auto& m = mesh_;
+  const double* ex = field_[0].data();
+  const double* ey = field_[1].data();
+  const double* ez = field_[2].data();
+  with_order(settings_.particle_shape, [&]<int Order>() {
+#pragma omp parallel for schedule(static)
+    for (std::int64_t i = 0; i < n; ++i) {
+      if (beam.id[i] <= 0) continue;
+      const Shape<Order> sx((beam.x[i] - m.lo[0]) / m.h[0]), sy((beam.y[i] - m.lo[1]) / m.h[1]);
+      if (sx.base < 0 || sy.base < 0 || sx.base + Order >= nx || sy.base + Order >= ny) continue;
+      double fx = 0.0, fy = 0.0, fz = 0.0;
+      if (dims == 3) {
+        const Shape<Order> sz((beam.t[i] - m.lo[2]) / m.h[2]);
+        if (sz.base < 0 || sz.base + Order >= nz) continue;
+        for (int c = 0; c <= Order; ++c) {
+          for (int b = 0; b <= Order; ++b) {
+            const std::size_t row = (static_cast<std::size_t>(sz.base + c) * ny + sy.base + b) * nx + sx.base;
+            const double wzy = sz.w[c] * sy.w[b];
+            for (int a = 0; a <= Order; ++a) {
+              const double w = wzy * sx.w[a];
+              fx += w * ex[row + a], fy += w * ey[row + a], fz += w * ez[row + a];
+            }
+          }
+        }
+      } else {
+        for (int b = 0; b <= Order; ++b) {
+          const std::size_t row = static_cast<std::size_t>(sy.base + b) * nx + sx.base;
+          for (int a = 0; a <= Order; ++a) {
+            const double w = sy.w[b] * sx.w[a];
+            fx += w * ex[row + a], fy += w * ey[row + a];
+          }
+        }
+      }
+      const double k = beam.qm[i] * kick_per_qm;
+      beam.px[i] += k * fx;
+      beam.py[i] += k * fy;
+      if (dims == 3) beam.pt[i] += k * fz;
+    }
+  });
+  (void)nz;
+}
+
+void SpaceChargeSolver::kick(Particles& beam, const RefPart& ref, double L) {
+  if (settings_.model == SpaceChargeModel::off || L == 0.0) return;
+  std::size_t alive = 0;
+  for (std::size_t i = 0; i < beam.size() && alive < 2; ++i) alive += beam.id[i] > 0 ? 1 : 0;
+  if (alive < 2) return;  // ImpactX skips space charge for fewer than two particles
+
+  const double gamma = ref.gamma(), beta = ref.beta(), bg = ref.beta_gamma();
+  const double c = constants::c;
+  // Delta p / p0 = q E dt / (gamma^2 p0) with dt = L/(beta c) and p0 = m c beta gamma: per unit
+  // q/m of the particle, L / (c^2 beta^2 gamma^3).
+  const double kick_per_qm = L / (c * c * beta * beta * gamma * gamma * gamma);
+  (void)bg;
+  // Deposited charge per unit weight: the species charge (weights count real particles).
+  double charge_per_weight = ref.charge, charge_per_particle = 0.0;
+  const bool is3d = settings_.model == SpaceChargeModel::three_d;
+  const int dims = is3d ? 3 : 2;
+  if (!is3d) {
+    // 2D: the beam stands for a long beam of current I, line density I/(beta c); each
+    // particle carries its share of it per unit length.
+    // particle carries its share of it per unit length: its weight's share, or an equal share
+    // when the deck gives a current and no bunch charge (all weights zero).
+    double weights = 0.0, count = 0.0;
+    for (std::size_t i = 0; i < beam.size(); ++i) {
+      weights += beam.id[i] > 0 ? beam.w[i] : 0.0;
+      count += beam.id[i] > 0 ? 1.0 : 0.0;
+    }
+    const double line_density = std::copysign(settings_.current_A / (beta * c), ref.charge);
+    if (weights > 0.0) {
+      charge_per_weight = line_density / weights;
+    } else {
+      charge_per_weight = 0.0;
+      charge_per_particle = line_density / count;
+    }
+  }
+
+  auto t0 = Clock::now();
+  if (is3d) to_fixed_t(beam, ref);
+  timings_.transform += seconds_since(t0);
+
+  t0 = Clock::now();
+  make_mesh(beam, dims);
+  deposit(beam, charge_per_weight, dims, charge_per_particle);
+  timings_.deposit += seconds_since(t0);
+
+  t0 = Clock::now();
+  solve(gamma, dims);
+  timings_.solve += seconds_since(t0);
+
+  t0 = Clock::now();
+  gather_and_kick(beam, kick_per_qm, dims);
+  timings_.gather_kick += seconds_since(t0);
+
+  t0 = Clock::now();
+  if (is3d) to_fixed_s(beam, ref);
+  timings_.transform += seconds_since(t0);
+  ++timings_.steps;
+}
+
+}  // namespace wakeline::collective
