@@ -2,7 +2,7 @@
 // double precision, best of several repetitions. Each element is built from deck text by the
 // deck reader, so the table covers exactly what users can write. Exact and chromatic elements
 // are compared with their linear counterpart.
-// Run: build/release/bin/bench_elements [particles]   (or benchmarks/run_elements.sh)
+// Run: build/release/bin/bench_elements [particles [label-substring]]   (or benchmarks/run_elements.sh)
 #include <omp.h>
 
 #include <algorithm>
@@ -104,6 +104,7 @@ double ns_per_particle(const Case& c, const Particles& initial, int repetitions)
 
 int main(int argc, char** argv) {
   const std::size_t n = argc > 1 ? std::stoul(argv[1]) : 1000000;
+  const std::string only = argc > 2 ? argv[2] : "";  // measure only the labels containing this
   omp_set_num_threads(1);
   Particles initial;
   RefPart ref;
@@ -119,6 +120,7 @@ int main(int argc, char** argv) {
   std::printf("%-32s %12s %22s\n", "element", "ns/particle", "vs linear counterpart");
   std::vector<std::pair<std::string, double>> done;
   for (const Case& c : kCases) {
+    if (std::string(c.label).find(only) == std::string::npos) continue;
     const double ns = ns_per_particle(c, initial, 7);
     done.emplace_back(c.label, ns);
     std::printf("%-32s %12.2f", c.label, ns);

@@ -3,6 +3,7 @@
 // (paraxial) map: second order in x, px, y, py, exact in pt.
 #include <cmath>
 
+#include "core/VectorMath.hpp"
 #include "elements/ElementCommon.hpp"
 #include "elements/LinearKernels.hpp"
 
@@ -18,34 +19,38 @@ struct ChrAccMap {
   double alpha;             // bz/2, 1/m
   double ez, L;             // 1/m; slice length
 
+  // Branch-free (the lost-particle case and the ez = 0, alpha = 0 limits are selected, with
+  // harmless stand-in arguments), with core/VectorMath.hpp's log and sin_cos, so that the loop
+  // over particles vectorises.
   WL_HOST_DEVICE WL_FORCE_INLINE bool operator()(double& x, double& px, double& y, double& py, double& t,
                                                  double& pt) const {
     px *= bgi, py *= bgi, pt *= bgi;
     const double pti = pti_ref + pt, ptf = ptf_ref + pt;  // particle's total pt, entrance and exit
     const bool alive = pti * pti > 1.0 && ptf * ptf > 1.0;
-    if (alive) {
-      const double pzi = std::sqrt(pti * pti - 1.0), pzf = std::sqrt(ptf * ptf - 1.0);
-      // lambda = integral of ds / pz over the slice; Larmor angle theta = alpha * lambda.
-      const double lambda = ez != 0.0 ? std::log((pzf - ptf) / (pzi - pti)) / ez : L / pzi;
-      const double theta = alpha * lambda;
-      const double sn = std::sin(theta), cs = std::cos(theta);
-      const double s_over_alpha = alpha != 0.0 ? sn / alpha : lambda;
-      // Kinetic transverse momentum squared (conserved by the rotation below).
-      const double u = px + alpha * y, v = py - alpha * x;
-      const double q2 = u * u + v * v;
-      double dt;
-      if (ez != 0.0) {
-        dt = (pzf - pzf_ref - pzi + pzi_ref) / ez + (1.0 / pzi - 1.0 / pzf) * q2 / (2.0 * ez);
-      } else {  // the ez -> 0 limit (ImpactX divides by ez)
-        dt = -L * (pti / pzi - pti_ref / pzi_ref) - L * pti / (pzi * pzi * pzi) * q2 / 2.0;
-      }
-      // Focusing, then rotation by theta (the two commute).
-      const double x1 = cs * x + s_over_alpha * px, px1 = -alpha * sn * x + cs * px;
-      const double y1 = cs * y + s_over_alpha * py, py1 = -alpha * sn * y + cs * py;
-      x = cs * x1 + sn * y1, y = -sn * x1 + cs * y1;
-      px = cs * px1 + sn * py1, py = -sn * px1 + cs * py1;
-      t += dt;
-    }
+    const double pzi = std::sqrt(alive ? pti * pti - 1.0 : 1.0),
+                 pzf = std::sqrt(alive ? ptf * ptf - 1.0 : 1.0);
+    // lambda = integral of ds / pz over the slice; Larmor angle theta = alpha * lambda.
+    const double ratio = alive ? (pzf - ptf) / (pzi - pti) : 1.0;
+    const double lambda = ez != 0.0 ? vm::log(ratio) / ez : L / pzi;
+    const double theta = alpha * lambda;
+    double sn, cs;
+    vm::sin_cos(theta, sn, cs);
+    const double s_over_alpha = alpha != 0.0 ? sn / alpha : lambda;
+    // Kinetic transverse momentum squared (conserved by the rotation below).
+    const double u = px + alpha * y, v = py - alpha * x;
+    const double q2 = u * u + v * v;
+    const double dt = ez != 0.0
+                          ? (pzf - pzf_ref - pzi + pzi_ref) / ez + (1.0 / pzi - 1.0 / pzf) * q2 / (2.0 * ez)
+                          // the ez -> 0 limit (ImpactX divides by ez)
+                          : -L * (pti / pzi - pti_ref / pzi_ref) - L * pti / (pzi * pzi * pzi) * q2 / 2.0;
+    // Focusing, then rotation by theta (the two commute).
+    const double x1 = cs * x + s_over_alpha * px, px1 = -alpha * sn * x + cs * px;
+    const double y1 = cs * y + s_over_alpha * py, py1 = -alpha * sn * y + cs * py;
+    const double x2 = cs * x1 + sn * y1, y2 = -sn * x1 + cs * y1;
+    const double px2 = cs * px1 + sn * py1, py2 = -sn * px1 + cs * py1;
+    x = alive ? x2 : x, y = alive ? y2 : y;
+    px = alive ? px2 : px, py = alive ? py2 : py;
+    t = alive ? t + dt : t;
     px /= bgf, py /= bgf, pt /= bgf;
     return alive;
   }

@@ -5,6 +5,7 @@
 
 #include "core/HostDevice.hpp"
 #include "core/Matrix6.hpp"
+#include "core/VectorMath.hpp"
 #include "elements/ElementCommon.hpp"
 #include "elements/LinearKernels.hpp"
 
@@ -15,38 +16,45 @@ namespace bends {
 
 // One exact step through a uniform B_y field: bend radius rc (positive bends toward -x) and
 // bend angle phi (rc * phi is the arc length; a negative product runs backward). ibeta is 1/beta
-// of the reference. Returns false (particle lost) when the transverse momentum leaves the domain
-// of the map: p_perp^2 <= px^2 at entrance or exit, p_perp^2 = (p/p0)^2 - py^2.
+// of the reference. Returns false (particle lost, left unchanged) when the transverse momentum
+// leaves the domain of the map: p_perp^2 <= px^2 at entrance or exit, p_perp^2 = (p/p0)^2 - py^2.
+// Branch-free (a lost particle's update is computed from stand-in values and not selected), so
+// that the loop over particles vectorises.
 WL_HOST_DEVICE WL_FORCE_INLINE bool exact_bend_step(double rc, double phi, double sin_phi, double cos_phi,
                                                     double ibeta, double& x, double& px, double& y, double py,
                                                     double& t, double pt) {
   const double pperp2 = 1.0 + pt * (pt - 2.0 * ibeta) - py * py;
-  if (!(pperp2 > px * px)) return false;
-  const double pperp = std::sqrt(pperp2);
-  const double pz_in = std::sqrt(pperp2 - px * px);
+  const bool in_ok = pperp2 > px * px;
+  const double pz_in = std::sqrt(in_ok ? pperp2 - px * px : 1.0);
   const double rho = rc + x;  // particle's distance from the centre of curvature
   const double px_out = px * cos_phi + (pz_in - rho / rc) * sin_phi;
-  if (!(pperp2 > px_out * px_out)) return false;
-  const double pz_out = std::sqrt(pperp2 - px_out * px_out);
-  // Angle swept by the particle's momentum in the bend plane.
-  const double sweep = phi + std::asin(px / pperp) - std::asin(px_out / pperp);
-  x = rc * (pz_out + px * sin_phi - pz_in * cos_phi) + rho * cos_phi - rc;
-  y += sweep * rc * py;
-  t -= sweep * rc * (pt - ibeta) + phi * rc * ibeta;
-  px = px_out;
-  return true;
+  const bool alive = in_ok && pperp2 > px_out * px_out;
+  const double pz_out = std::sqrt(alive ? pperp2 - px_out * px_out : 1.0);
+  // Angle swept by the particle's momentum in the bend plane, phi + asin(px/pperp) -
+  // asin(px_out/pperp), as one atan2: with a = asin(px/pperp), b = asin(px_out/pperp) (cosines
+  // pz_in/pperp, pz_out/pperp >= 0), a - b in (-pi, pi) is the angle of
+  // (cos(a - b), sin(a - b)) ~ (pz_in pz_out + px px_out, px pz_out - px_out pz_in).
+  const double sweep = phi + vm::atan2(px * pz_out - px_out * pz_in, pz_in * pz_out + px * px_out);
+  const double x_new = rc * (pz_out + px * sin_phi - pz_in * cos_phi) + rho * cos_phi - rc;
+  x = alive ? x_new : x;
+  y = alive ? y + sweep * rc * py : y;
+  t = alive ? t - (sweep * rc * (pt - ibeta) + phi * rc * ibeta) : t;
+  px = alive ? px_out : px;
+  return alive;
 }
 
-// Exact drift over L (ImpactX's ExactDrift). Lost when the longitudinal momentum is not real.
+// Exact drift over L (ImpactX's ExactDrift). Lost (left unchanged) when the longitudinal
+// momentum is not real. Branch-free, as exact_bend_step.
 WL_HOST_DEVICE WL_FORCE_INLINE bool exact_drift_step(double L, double ibeta, double ibetagam2, double& x,
                                                      double px, double& y, double py, double& t, double pt) {
   const double pz2 = (pt - ibeta) * (pt - ibeta) - ibetagam2 - px * px - py * py;
-  if (!(pz2 > 0.0)) return false;
-  const double inv_pz = 1.0 / std::sqrt(pz2);
-  x += L * px * inv_pz;
-  y += L * py * inv_pz;
-  t -= L * (ibeta + (pt - ibeta) * inv_pz);
-  return true;
+  const bool alive = pz2 > 0.0;
+  const double inv_pz = 1.0 / std::sqrt(alive ? pz2 : 1.0);
+  const double Le = alive ? L : 0.0;
+  x += Le * px * inv_pz;
+  y += Le * py * inv_pz;
+  t -= Le * (ibeta + (pt - ibeta) * inv_pz);
+  return alive;
 }
 
 // Linear map of a sector bend of radius rc through angle theta (arc length rc * theta).
@@ -90,8 +98,14 @@ struct ExactSbendMap {
 
   WL_HOST_DEVICE WL_FORCE_INLINE bool operator()(double& x, double& px, double& y, double& py, double& t,
                                                  double& pt) const {
-    if (drift) return bends::exact_drift_step(slice_ds, ibeta, ibetagam2, x, px, y, py, t, pt);
-    return bends::exact_bend_step(rc, phi, sin_phi, cos_phi, ibeta, x, px, y, py, t, pt);
+    // Both computed and one selected: `drift` is the map's, but a branch would keep the loop
+    // over particles scalar.
+    double xd = x, yd = y, td = t, xb = x, pxb = px, yb = y, tb = t;
+    const bool drift_alive = bends::exact_drift_step(slice_ds, ibeta, ibetagam2, xd, px, yd, py, td, pt);
+    const bool bend_alive = bends::exact_bend_step(rc, phi, sin_phi, cos_phi, ibeta, xb, pxb, yb, py, tb, pt);
+    x = drift ? xd : xb, px = drift ? px : pxb, y = drift ? yd : yb, t = drift ? td : tb;
+    // Selected as doubles: g++ 12 does not vectorise a select between two boolean masks.
+    return (drift ? (drift_alive ? 1.0 : 0.0) : (bend_alive ? 1.0 : 0.0)) != 0.0;
   }
 };
 

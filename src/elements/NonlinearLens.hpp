@@ -1,6 +1,7 @@
 #pragma once
 #include <cmath>
 
+#include "core/VectorMath.hpp"
 #include "elements/ElementCommon.hpp"
 
 namespace wakeline::elements {
@@ -16,20 +17,18 @@ WL_HOST_DEVICE WL_FORCE_INLINE Complex2 complex_div(Complex2 a, Complex2 b) {
   const double d = b.re * b.re + b.im * b.im;
   return {(a.re * b.re + a.im * b.im) / d, (a.im * b.re - a.re * b.im) / d};
 }
-// Principal square root (branch cut along the negative real axis).
+// Principal square root (branch cut along the negative real axis). Branch-free: with
+// a = sqrt((|z| + |re|)/2) and b = im/(2a), the root is (a, b) for re >= 0 and (|b|, +-a) for
+// re < 0, so both cases come from the same arithmetic and the loop over particles vectorises.
 WL_HOST_DEVICE WL_FORCE_INLINE Complex2 complex_sqrt(Complex2 z) {
-  const double m = std::hypot(z.re, z.im);
-  if (m == 0.0) return {0.0, 0.0};
-  if (z.re >= 0.0) {
-    const double r = std::sqrt(0.5 * (m + z.re));
-    return {r, z.im / (2.0 * r)};
-  }
-  const double i = std::copysign(std::sqrt(0.5 * (m - z.re)), z.im);
-  return {z.im / (2.0 * i), i};
+  const double m = std::sqrt(z.re * z.re + z.im * z.im);
+  const double a = std::sqrt(0.5 * (m + std::fabs(z.re)));
+  const double b = a > 0.0 ? z.im / (2.0 * a) : 0.0;  // z = 0: root 0
+  return z.re >= 0.0 ? Complex2{a, b} : Complex2{std::fabs(b), std::copysign(a, z.im)};
 }
-// Principal logarithm.
+// Principal logarithm (core/VectorMath.hpp's log and atan2: vectorisable).
 WL_HOST_DEVICE WL_FORCE_INLINE Complex2 complex_log(Complex2 z) {
-  return {std::log(std::hypot(z.re, z.im)), std::atan2(z.im, z.re)};
+  return {vm::log(std::sqrt(z.re * z.re + z.im * z.im)), vm::atan2(z.im, z.re)};
 }
 
 // The IOTA nonlinear-lens kick (Danilov & Nagaitsev, PRST-AB 13, 084002 (2010)) in complex form:

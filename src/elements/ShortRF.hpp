@@ -1,6 +1,7 @@
 #pragma once
 #include <cmath>
 
+#include "core/VectorMath.hpp"
 #include "elements/ElementCommon.hpp"
 
 namespace wakeline::elements {
@@ -10,12 +11,15 @@ namespace wakeline::elements {
 // V cos(phase) m c^2 and the momenta are rescaled to the new reference momentum.
 struct ShortRFMap {
   double V, k, phase, ratio, inv_bgf, bgi;  // ratio = bgi/bgf
+  double v_cos_phase;                       // V cos(phase), the reference's gain
+
+  // vm::cos, not std::cos: the library call would keep the loop over particles scalar.
 
   WL_HOST_DEVICE WL_FORCE_INLINE void operator()(double& /*x*/, double& px, double& /*y*/, double& py,
                                                  double& t, double& pt) const {
     px *= ratio;
     py *= ratio;
-    pt = (pt * bgi - V * std::cos(k * t + phase) + V * std::cos(phase)) * inv_bgf;
+    pt = (pt * bgi - V * vm::cos(k * t + phase) + v_cos_phase) * inv_bgf;
   }
 };
 
@@ -35,7 +39,7 @@ struct ShortRF : ElementCommon {
     const double bgf = ref.beta_gamma();
     const double pt_in = ref.pt + V * std::cos(phase);
     const double bgi = std::sqrt(pt_in * pt_in - 1.0);
-    return {V, wavenumber(), phase, bgi / bgf, 1.0 / bgf, bgi};
+    return {V, wavenumber(), phase, bgi / bgf, 1.0 / bgf, bgi, V * std::cos(phase)};
   }
   [[nodiscard]] Matrix6 linear_map(const RefPart& ref) const {
     const ShortRFMap m = particle_map(ref);
