@@ -9,6 +9,10 @@ namespace wakeline::collective {
 // The integral of 1/|r| over the box [x1,x2] x [y1,y2] x [z1,z2] (m^2), from the closed-form
 // antiderivative. Exposed for tests.
 double box_integral_inverse_r(double x1, double x2, double y1, double y2, double z1, double z2);
+// The same integral over the cell of sides hx, hy, hz centred on (x, y, z), by the midpoint rule
+// with its h^2 correction, V [1/r + sum_d h_d^2 (3 x_d^2 - r^2)/(24 r^5)]: accurate to O((h/r)^4),
+// for cells far from the origin.
+double far_cell_integral_inverse_r(double x, double y, double z, double hx, double hy, double hz);
 // The integral of ln|r| over the rectangle [x1,x2] x [y1,y2] (m^2 ln m), 2D analogue.
 double rect_integral_log_r(double x1, double x2, double y1, double y2);
 

@@ -77,6 +77,22 @@ TEST(SpaceChargeGreen, CubeIntegralOfInverseR) {
   EXPECT_NEAR(far, 2 * h * h * h / r, 1e-3 * 2 * h * h * h / r);
 }
 
+// The solver uses the corrected midpoint rule beyond 12 cell sizes (of the largest side): there it
+// must agree with the exact cell integral to 1e-6, for cubic and for elongated cells.
+TEST(SpaceChargeGreen, FarCellsUseTheCorrectedMidpointRule) {
+  for (const auto& h : {std::array<double, 3>{1e-3, 1e-3, 1e-3}, std::array<double, 3>{1e-3, 2e-3, 5e-3}}) {
+    const double hmax = std::max({h[0], h[1], h[2]});
+    for (const auto& dir : {std::array<double, 3>{1, 0, 0}, std::array<double, 3>{0.3, 0.5, 0.81},
+                            std::array<double, 3>{0, 0, 1}}) {
+      const double norm = std::sqrt(dir[0] * dir[0] + dir[1] * dir[1] + dir[2] * dir[2]);
+      const double x = 12.01 * hmax * dir[0] / norm, y = 12.01 * hmax * dir[1] / norm, z = 12.01 * hmax * dir[2] / norm;
+      const double exact = box_integral_inverse_r(x - h[0] / 2, x + h[0] / 2, y - h[1] / 2, y + h[1] / 2,
+                                                  z - h[2] / 2, z + h[2] / 2);
+      EXPECT_NEAR(far_cell_integral_inverse_r(x, y, z, h[0], h[1], h[2]) / exact, 1.0, 1e-6);
+    }
+  }
+}
+
 TEST(SpaceChargeGreen, RectangleIntegralOfLogR) {
   // Midpoint quadrature on a fine grid of a rectangle away from the origin.
   const double x1 = 0.3, x2 = 0.5, y1 = -0.2, y2 = 0.1;
