@@ -1,0 +1,80 @@
+"""Space charge from the CLI: the 2D model against the envelope equation, and how decks are read."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.integrate import solve_ivp
+
+from wakeline_helpers import C_LIGHT, Q_E, listing, read_table, set_keys
+
+M_P = 1.67262192369e-27
+EPS0 = 8.8541878128e-12
+
+KINETIC_MEV, CURRENT_A, SIGMA0, LENGTH = 10.0, 0.01, 1.0e-3, 5.0
+
+DECK_2D = f"""
+beam.npart = 20000
+beam.units = static
+beam.kin_energy = {KINETIC_MEV}
+beam.current = {CURRENT_A}
+beam.particle = proton
+beam.distribution = kvdist
+beam.lambdaX = {SIGMA0}
+beam.lambdaY = {SIGMA0}
+beam.lambdaT = 1.0e-3
+beam.lambdaPx = 0.0
+beam.lambdaPy = 0.0
+beam.lambdaPt = 0.0
+
+lattice.elements = drift1
+lattice.nslice = 200
+drift1.type = drift
+drift1.ds = {LENGTH}
+
+algo.space_charge = 2D
+algo.particle_shape = 2
+amr.n_cell = 64 64 1
+geometry.prob_relative = 1.1
+diag.slice_step_diagnostics = true
+"""
+
+
+def test_2d_cold_beam_follows_the_envelope_equation(wakeline, tmp_path):
+    """A cold, uniform round beam expands as sigma'' = K/(4 sigma), K = 2 I/(I0 (beta gamma)^3)."""
+    wakeline.run_deck(DECK_2D, cwd=tmp_path).assert_ok()
+    table = read_table(tmp_path / "diags" / "reduced_beam_characteristics.0")
+    gamma = 1.0 + KINETIC_MEV * 1e6 * Q_E / (M_P * C_LIGHT**2)
+    bg = math.sqrt(gamma**2 - 1.0)
+    i0 = 4.0 * math.pi * EPS0 * M_P * C_LIGHT**3 / Q_E
+    perveance = 2.0 * CURRENT_A / (i0 * bg**3)
+    sol = solve_ivp(lambda s, u: [u[1], perveance / (4.0 * u[0])], (0.0, LENGTH), [SIGMA0, 0.0],
+                    rtol=1e-10, atol=1e-14, dense_output=True)
+    s = table["s"].to_numpy()
+    expected = sol.sol(s)[0]
+    assert expected[-1] > 1.5 * SIGMA0  # a strong effect
+    np.testing.assert_allclose(table["sigma_x"], expected, rtol=0.01)
+    np.testing.assert_allclose(table["sigma_y"], expected, rtol=0.01)
+    # The field of a uniform beam is linear: the emittance stays (nearly) zero.
+    assert table["emittance_x"].iloc[-1] < 0.02 * SIGMA0 * (sol.sol(LENGTH)[1])
+
+
+def test_multigrid_is_solved_with_fft_and_says_so(wakeline, tmp_path):
+    deck = set_keys(DECK_2D, {"algo.poisson_solver": "multigrid", "lattice.nslice": 5})
+    result = wakeline.run_deck(deck, cwd=tmp_path).assert_ok()
+    assert "algo.poisson_solver" in result.stderr and "FFT" in result.stderr
+
+
+def test_flat_beam_stops_the_run_without_output(wakeline, tmp_path):
+    deck = set_keys(DECK_2D, {"beam.lambdaY": 0.0, "lattice.nslice": 5})
+    result = wakeline.run_deck(deck, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "flat in y" in result.stderr
+    assert not (tmp_path / "diags").exists() or not listing(tmp_path / "diags")
+
+
+def test_space_charge_in_reference_orbit_mode_is_refused(wakeline, tmp_path):
+    deck = set_keys(DECK_2D, {"algo.track": "reference_orbit"})
+    result = wakeline.run_deck(deck, cwd=tmp_path)
+    assert result.returncode == 2 and "algo.space_charge" in result.stderr
