@@ -66,10 +66,8 @@ TrackMode read_algorithm(InputDeck& deck) {
   const TrackMode mode = track == "envelope"          ? TrackMode::envelope
                          : track == "reference_orbit" ? TrackMode::reference_orbit
                                                       : TrackMode::particles;
-  for (const char* key : {"algo.csr", "algo.isr", "algo.spin"}) {
-    if (query_bool_or(deck, key, false))
-      fail(deck, key, "is not available in this version of Wakeline; valid: false");
-  }
+  if (query_bool_or(deck, "algo.spin", false))
+    fail(deck, "algo.spin", "is not available in this version of Wakeline; valid: false");
   const std::string bc = query_string_or(deck, "algo.particle_bc", "open");
   if (bc != "open" && bc != "none") {
     fail(deck, "algo.particle_bc", "'" + bc + "' is not available in this version of Wakeline; valid: open");
@@ -78,6 +76,33 @@ TrackMode read_algorithm(InputDeck& deck) {
     fail(deck, "algo.short_range_wakefields", "is not available in this version of Wakeline; valid: false");
   }
   return mode;
+}
+
+// algo.isr, algo.isr_order, algo.isr_on_ref_part, algo.csr, algo.csr_bins (reference/impactx.md
+// 4.3-4.4). The orders and bins are read (and checked) even when their model is off, as ImpactX
+// accepts them; the models themselves need particles.
+collective::RadiationSettings read_radiation(InputDeck& deck, TrackMode mode) {
+  collective::RadiationSettings r;
+  r.isr = query_bool_or(deck, "algo.isr", false);
+  r.csr = query_bool_or(deck, "algo.csr", false);
+  const long long order = deck.query_int("algo.isr_order").value_or(1);
+  r.isr_order =
+      static_cast<int>(require(deck, "algo.isr_order", static_cast<double>(order), order >= 1 && order <= 3,
+                               "valid: 1, 2 or 3 (terms of the quantum corrections)"));
+  r.isr_on_ref_part = query_bool_or(deck, "algo.isr_on_ref_part", false);
+  const long long bins = deck.query_int("algo.csr_bins").value_or(150);
+  r.csr_bins = static_cast<int>(require(deck, "algo.csr_bins", static_cast<double>(bins),
+                                        bins >= 2 && bins <= 100000, "it must be from 2 to 100000"));
+  if (mode != TrackMode::particles) {
+    const std::string track = mode == TrackMode::envelope ? "envelope" : "reference_orbit";
+    for (const char* key : {"algo.csr", "algo.isr"}) {
+      if (query_bool_or(deck, key, false)) {
+        fail(deck, key,
+             "synchrotron radiation needs particles; with algo.track = " + track + " it must be false");
+      }
+    }
+  }
+  return r;
 }
 
 // algo.space_charge and, when it is on, the mesh and solver keys (reference/impactx.md 4.1).
@@ -105,7 +130,21 @@ collective::SpaceChargeSettings read_space_charge(InputDeck& deck, TrackMode mod
     fail(deck, key, "space charge needs a beam; with algo.track = reference_orbit it must be false");
   }
   if (mode == TrackMode::envelope) {
-    fail(deck, key, "envelope space charge is not available in this version of Wakeline; valid: false");
+    // The envelope models need only the intensity: the current of the KV (2D) beam, the charge of
+    // the uniform-ellipsoid (3D) bunch. The mesh keys are for particles; left here, they are
+    // reported as unused.
+    if (sc.model == SpaceChargeModel::two_d) {
+      sc.current_A = get_positive(deck, "beam.current");
+    } else {
+      // Read again (and checked >= 0) with the beam; a 3D envelope needs a bunch charge.
+      const auto charge = deck.query_double("beam.charge");
+      if (!charge) {
+        fail(deck, "beam.charge", "missing required key: 3D envelope space charge needs a bunch charge (C)");
+      }
+      require(deck, "beam.charge", *charge, *charge > 0.0,
+              "3D envelope space charge needs a bunch charge > 0 (C)");
+    }
+    return sc;
   }
   // Particle-in-cell keys.
   const auto shape = deck.query_int("algo.particle_shape");
@@ -823,9 +862,6 @@ bool has_prefix(const std::string& key, const std::string& prefix) { return key.
 bool inert_key(const std::string& key) {
   static const std::set<std::string> exact = {"algo.particle_shape",
                                               "algo.poisson_solver",
-                                              "algo.csr_bins",
-                                              "algo.isr_order",
-                                              "algo.isr_on_ref_part",
                                               "algo.strang_split",
                                               "beam.current",
                                               "beam.bucket_length",
@@ -846,6 +882,7 @@ RunSetup load_run(InputDeck& deck, std::optional<std::uint64_t> seed_override) {
   setup.sim.mode = read_algorithm(deck);
   const TrackMode mode = setup.sim.mode;
   setup.sim.space_charge = read_space_charge(deck, mode, setup.notices);
+  setup.sim.radiation = read_radiation(deck, mode);
 
   // Beam: the reference particle always; a distribution for particles and envelopes.
   setup.sim.ref = read_reference(deck);
@@ -893,6 +930,7 @@ RunSetup load_run(InputDeck& deck, std::optional<std::uint64_t> seed_override) {
       setup.seed = static_cast<std::uint64_t>(*s);
     }
     if (seed_override) setup.seed = *seed_override;  // --seed wins over beam.seed
+    setup.sim.seed = setup.seed;  // the ISR kicks draw from streams keyed by it
   }
 
   // Lattice.

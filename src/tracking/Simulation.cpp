@@ -1,9 +1,13 @@
 #include "tracking/Simulation.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <span>
 #include <vector>
 
+#include "collective/EnvelopeSpaceCharge.hpp"
+#include "collective/CoherentRadiation.hpp"
+#include "collective/Radiation.hpp"
 #include "collective/SpaceCharge.hpp"
 #include "tracking/Push.hpp"
 
@@ -59,10 +63,29 @@ void track_envelope(Simulation& sim, TrackObserver& observer) {
   Particles centroid;
   centroid.resize(1);
   centroid.id[0] = 1;
+  bool warned_correlation = false;
   walk(
       sim, observer,
       [&](const Element& element, const RefPart& entrance) {
         Envelope& env = sim.envelope;
+        // Space charge first, over the slice length with the reference at the slice entrance, as
+        // in particle mode (and ImpactX). It is linear about the centroid, so only Sigma changes.
+        // Negative L (a reversed element) gives the exact inverse kick, as in particle mode.
+        if (const double L = common(element).slice_ds(); enabled(sim.space_charge) && L != 0.0) {
+          const auto& sc = sim.space_charge;
+          if (sc.model == collective::SpaceChargeModel::three_d && !warned_correlation &&
+              collective::envelope_3d_correlation(env.sigma) > 1e-3) {
+            // ImpactX warns too: the uniform-ellipsoid field assumes upright x, y, t axes.
+            std::fprintf(stderr,
+                         "wakeline: warning: 3D envelope space charge assumes <xy> = <yt> = <tx> = 0; "
+                         "the beam has a normalised correlation of %.3g (at s = %g m)\n",
+                         collective::envelope_3d_correlation(env.sigma), entrance.s);
+            warned_correlation = true;
+          }
+          const Matrix6 kick = collective::envelope_space_charge_kick(env.sigma, entrance, L, sc.model,
+                                                                      sc.current_A, env.charge_C);
+          env.sigma = kick * env.sigma * kick.transpose();
+        }
         const Matrix6 r =
             rolled(linear_map(element, entrance, sim.ref), common(element).alignment.rotation_deg);
         env.sigma = r * env.sigma * r.transpose();
@@ -120,8 +143,27 @@ void track_particles(Simulation& sim, TrackObserver& observer) {
   collective::SpaceChargeSolver space_charge(sim.space_charge);
   walk(
       sim, observer,
-      [&](const Element& element, const RefPart& entrance) {
+      // `entrance` is a copy: ISR with isr_on_ref_part changes the reference at the slice entrance.
+      [&](const Element& element, RefPart entrance) {
         const auto* monitor = std::get_if<elements::BeamMonitor>(&element);
+        // Radiation in a bend slice, ImpactX's order: CSR kick, ISR kick, then space charge and the
+        // element map, every kick with the particles and the reference at the slice entrance.
+        if (const double L = common(element).slice_ds();
+            enabled(sim.radiation) && L > 0.0 && !sim.beam.x.empty()) {
+          if (const double rc = collective::radiation_bend_radius(element, entrance); rc != 0.0) {
+            flush();  // the kicks need every particle at the slice entrance
+            if (sim.radiation.csr) collective::csr_kick(sim.beam, entrance, L, rc, sim.radiation.csr_bins);
+            if (sim.radiation.isr &&
+                collective::isr_kick(sim.beam, entrance, L, rc, sim.radiation, sim.seed, sim.step) != 0.0) {
+              // The reference lost energy before the element map, as in ImpactX, where the ISR kick
+              // precedes the element's reference push. walk() has already pushed the old reference
+              // through this slice, so push the radiated one again: the arc (a field bend's radius
+              // is B rho/B), the time of flight and the particle map then all see the new energy.
+              sim.ref = entrance;
+              push_reference(element, sim.ref);
+            }
+          }
+        }
         if (const double L = common(element).slice_ds(); enabled(sim.space_charge) && L != 0.0) {
           flush();  // the kick needs every particle at the slice entrance
           space_charge.kick(sim.beam, entrance, L);

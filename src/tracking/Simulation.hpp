@@ -2,6 +2,7 @@
 #include <array>
 #include <cstdint>
 
+#include "collective/RadiationSettings.hpp"
 #include "collective/SpaceChargeSettings.hpp"
 #include "core/Particles.hpp"
 #include "core/RefPart.hpp"
@@ -31,6 +32,8 @@ struct Simulation {
   Particles lost;     // particles lost so far, with s_lost
   Lattice lattice;
   collective::SpaceChargeSettings space_charge;  // algo.space_charge and its mesh
+  collective::RadiationSettings radiation;       // algo.isr*, algo.csr*: radiation in bends
+  std::uint64_t seed = 1;  // the run's random seed (beam.seed / --seed): keys the ISR streams
   bool slice_step_diagnostics = false;
   std::uint64_t step = 0;  // slices done, counting every slice of every element, thin ones too
   int period = 0;          // current period, from 0
