@@ -233,10 +233,13 @@ struct OpenPoisson::Plans {
       const int gz = half[2] + 1;
       const double hz = h[2] * z_stretch;
       const double hmax = std::max({h[0], h[1], hz}), reach = kFar * hmax;
-      // Corners needed: those of cells whose centre is within `reach` of the origin.
-      const int cx = std::min(gx, static_cast<int>(reach / h[0]) + 1) + 1;
-      const int cy = std::min(gy, static_cast<int>(reach / h[1]) + 1) + 1;
-      const int cz = std::min(gz, static_cast<int>(reach / hz) + 1) + 1;
+      // The near cells, integrated exactly: offsets up to near_x, near_y, near_z whose centre is
+      // within `reach`. The corner array holds exactly their corners, and the test below uses the
+      // same integer limits, so no rounding of reach/h can send a near cell outside the array.
+      const int near_x = std::min(gx - 1, static_cast<int>(reach / h[0]));
+      const int near_y = std::min(gy - 1, static_cast<int>(reach / h[1]));
+      const int near_z = std::min(gz - 1, static_cast<int>(reach / hz));
+      const int cx = near_x + 2, cy = near_y + 2, cz = near_z + 2;
       corners.resize(static_cast<std::size_t>(cx) * cy * cz);
 #pragma omp parallel for schedule(dynamic)
       for (std::int64_t k = 0; k < cz; ++k) {
@@ -264,7 +267,7 @@ struct OpenPoisson::Plans {
             const double x = i * h[0];
             const double r2 = x * x + y * y + z * z;
             double v;
-            if (r2 > reach * reach) {
+            if (r2 > reach * reach || i > near_x || j > near_y || kk > near_z) {
               v = far_cell_integral_inverse_r(x, y, z, h[0], h[1], hz);
             } else {
               v = C(i + 1, j + 1, kk + 1) - C(i, j + 1, kk + 1) - C(i + 1, j, kk + 1) - C(i + 1, j + 1, kk) +

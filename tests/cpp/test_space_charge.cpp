@@ -260,3 +260,30 @@ TEST(SpaceCharge2D, UniformDiskField) {
   }
   EXPECT_LT(worst, 0.01);
 }
+
+// A point charge on a grid of cubic cells whose size makes 12 h / h round below 12: the cell at
+// exactly 12 cells (where the solver switches from the exact cell integral to the corrected
+// midpoint rule) must get a correct Green's function (a rounding there once read past the
+// corner table).
+TEST(SpaceChargeGreen, PointChargePotentialAcrossTheNearFarSwitch) {
+  const double h = 0.0009507436259985301;
+  ASSERT_LT((12 * h) / h, 12.0);
+  const int n = 33, c = 8;
+  std::vector<double> rho(static_cast<std::size_t>(n) * n * n, 0.0), phi;
+  const double q = 1e-12;
+  rho[(static_cast<std::size_t>(c) * n + c) * n + c] = q / (h * h * h);
+  OpenPoisson solver;
+  solver.solve(rho, {n, n, n}, {h, h, h}, 1.0, 3, phi);
+  double worst = 0.0;
+  for (int k = 0; k < n; ++k) {
+    for (int j = 0; j < n; ++j) {
+      for (int i = 0; i < n; ++i) {
+        const double r = h * std::sqrt(double((i - c) * (i - c) + (j - c) * (j - c) + (k - c) * (k - c)));
+        if (r < 3 * h) continue;
+        const double exact = kCoulomb * q / r;
+        worst = std::max(worst, std::fabs(phi[(static_cast<std::size_t>(k) * n + j) * n + i] / exact - 1.0));
+      }
+    }
+  }
+  EXPECT_LT(worst, 1e-3);
+}
