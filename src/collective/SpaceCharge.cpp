@@ -234,25 +234,131 @@ void SpaceChargeSolver::gather_and_kick(Particles& beam, double kick_per_qm, int
   (void)nz;
 }
 
+// The beam's line density along the bunch for the 2.5D model: particles binned in t (cloud in
+// cell over `bins` bins spanning [min t, max t]), converted to charge per metre along z (z = -beta
+// t at fixed s), and its derivative by central differences.
+struct LineDensity {
+  double t0 = 0.0, dt = 1.0;           // first bin centre and bin width in t (m)
+  std::vector<double> lambda, dlambda;  // C/m, and d(lambda)/dt (C/m^2)
+
+  LineDensity(const Particles& beam, double charge_per_weight, double beta, int bins) {
+    const std::int64_t n = static_cast<std::int64_t>(beam.size());
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo, total_w = 0.0;
+#pragma omp parallel for reduction(min : lo) reduction(max : hi) reduction(+ : total_w)
+    for (std::int64_t i = 0; i < n; ++i) {
+      if (beam.id[i] <= 0) continue;
+      lo = std::min(lo, beam.t[i]), hi = std::max(hi, beam.t[i]);
+      total_w += beam.w[i];
+    }
+    if (!(hi > lo)) throw RunError("space charge (2p5D): the bunch has no length (all particles at one t)");
+    dt = (hi - lo) / (bins - 1), t0 = lo;
+    std::vector<double> counts(static_cast<std::size_t>(bins), 0.0);
+    // Equal shares when the weights are all zero (a deck without beam.charge): then the line
+    // density has the right shape and zero magnitude, like the charge.
+    for (std::int64_t i = 0; i < n; ++i) {
+      if (beam.id[i] <= 0) continue;
+      const double u = (beam.t[i] - t0) / dt;
+      const int b = std::min(bins - 2, static_cast<int>(u));
+      const double f = u - b;
+      counts[static_cast<std::size_t>(b)] += (1.0 - f) * beam.w[i];
+      counts[static_cast<std::size_t>(b) + 1] += f * beam.w[i];
+    }
+    (void)total_w;
+    lambda.resize(counts.size());
+    // Charge per unit t, then per unit z: dQ/dz = (dQ/dt) / beta.
+    for (std::size_t b = 0; b < counts.size(); ++b) lambda[b] = counts[b] * charge_per_weight / (dt * beta);
+    dlambda.assign(lambda.size(), 0.0);
+    for (std::size_t b = 0; b < lambda.size(); ++b) {
+      const std::size_t l = b > 0 ? b - 1 : b, r = b + 1 < lambda.size() ? b + 1 : b;
+      dlambda[b] = (lambda[r] - lambda[l]) / ((static_cast<double>(r) - static_cast<double>(l)) * dt);
+    }
+  }
+  // Linear interpolation at t: (lambda, d lambda/dt).
+  [[nodiscard]] std::pair<double, double> at(double t) const {
+    const double u = std::clamp((t - t0) / dt, 0.0, static_cast<double>(lambda.size() - 1));
+    const std::size_t b = std::min(lambda.size() - 2, static_cast<std::size_t>(u));
+    const double f = u - static_cast<double>(b);
+    return {(1.0 - f) * lambda[b] + f * lambda[b + 1], (1.0 - f) * dlambda[b] + f * dlambda[b + 1]};
+  }
+};
+
+void SpaceChargeSolver::kick_2p5d(Particles& beam, const RefPart& ref, double kick_per_qm) {
+  // The transverse potential per unit line density: deposit the normalised transverse
+  // distribution (each particle its weight's share of 1 C/m) and solve in 2D.
+  const double beta = ref.beta();
+  double weights = 0.0;
+  for (std::size_t i = 0; i < beam.size(); ++i) weights += beam.id[i] > 0 ? beam.w[i] : 0.0;
+  auto t0 = Clock::now();
+  make_mesh(beam, 2);
+  deposit(beam, weights > 0.0 ? 1.0 / weights : 0.0, 2);
+  const LineDensity line(beam, ref.charge, beta, settings_.num_longitudinal_bins);
+  timings_.deposit += seconds_since(t0);
+  t0 = Clock::now();
+  solve(1.0, 2);
+  timings_.solve += seconds_since(t0);
+
+  // Each particle: the long-beam field of the local line density, E = lambda(z) E^(x, y), and
+  // the longitudinal field of its variation, E_z = -phi^(x, y) d(lambda)/dz with dz = -beta dt.
+  // Both act as q E / gamma^2 (kick_per_qm). A longitudinal momentum kick dpz/p0 changes
+  // pt = -dE/(p0 c) by -beta dpz/p0.
+  t0 = Clock::now();
+  const auto [nx, ny, nz] = mesh_.nodes;
+  (void)nz;
+  const std::int64_t n = static_cast<std::int64_t>(beam.size());
+  const auto& m = mesh_;
+  const double* ex = field_[0].data();
+  const double* ey = field_[1].data();
+  const double* ph = phi_.data();
+  const bool longitudinal = settings_.apply_longitudinal_kick;
+  with_order(settings_.particle_shape, [&]<int Order>() {
+#pragma omp parallel for schedule(static)
+    for (std::int64_t i = 0; i < n; ++i) {
+      if (beam.id[i] <= 0) continue;
+      const Shape<Order> sx((beam.x[i] - m.lo[0]) / m.h[0]), sy((beam.y[i] - m.lo[1]) / m.h[1]);
+      if (sx.base < 0 || sy.base < 0 || sx.base + Order >= nx || sy.base + Order >= ny) continue;
+      double fx = 0.0, fy = 0.0, p = 0.0;
+      for (int b = 0; b <= Order; ++b) {
+        const std::size_t row = static_cast<std::size_t>(sy.base + b) * nx + sx.base;
+        for (int a = 0; a <= Order; ++a) {
+          const double w = sy.w[b] * sx.w[a];
+          fx += w * ex[row + a], fy += w * ey[row + a], p += w * ph[row + a];
+        }
+      }
+      const auto [lambda, dlambda_dt] = line.at(beam.t[i]);
+      const double k = beam.qm[i] * kick_per_qm;
+      beam.px[i] += k * lambda * fx;
+      beam.py[i] += k * lambda * fy;
+      if (longitudinal) {
+        const double ez = -p * (-dlambda_dt / beta);  // -phi^ d(lambda)/dz
+        beam.pt[i] -= beta * k * ez;
+      }
+    }
+  });
+  timings_.gather_kick += seconds_since(t0);
+}
+
 void SpaceChargeSolver::kick(Particles& beam, const RefPart& ref, double L) {
   if (settings_.model == SpaceChargeModel::off || L == 0.0) return;
   std::size_t alive = 0;
   for (std::size_t i = 0; i < beam.size() && alive < 2; ++i) alive += beam.id[i] > 0 ? 1 : 0;
   if (alive < 2) return;  // ImpactX skips space charge for fewer than two particles
 
-  const double gamma = ref.gamma(), beta = ref.beta(), bg = ref.beta_gamma();
+  const double gamma = ref.gamma(), beta = ref.beta();
   const double c = constants::c;
   // Delta p / p0 = q E dt / (gamma^2 p0) with dt = L/(beta c) and p0 = m c beta gamma: per unit
   // q/m of the particle, L / (c^2 beta^2 gamma^3).
   const double kick_per_qm = L / (c * c * beta * beta * gamma * gamma * gamma);
-  (void)bg;
+  if (settings_.model == SpaceChargeModel::two_p5d) {
+    kick_2p5d(beam, ref, kick_per_qm);
+    ++timings_.steps;
+    return;
+  }
   // Deposited charge per unit weight: the species charge (weights count real particles).
   double charge_per_weight = ref.charge, charge_per_particle = 0.0;
   const bool is3d = settings_.model == SpaceChargeModel::three_d;
   const int dims = is3d ? 3 : 2;
   if (!is3d) {
     // 2D: the beam stands for a long beam of current I, line density I/(beta c); each
-    // particle carries its share of it per unit length.
     // particle carries its share of it per unit length: its weight's share, or an equal share
     // when the deck gives a current and no bunch charge (all weights zero).
     double weights = 0.0, count = 0.0;

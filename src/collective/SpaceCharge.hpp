@@ -62,6 +62,8 @@ struct SpaceChargeTimings {
 // every particle kicked by F = q E / gamma^2 (the magnetic force cancels all but 1/gamma^2 of the
 // electric one) for the time L/(beta c); then back to fixed-s coordinates.
 // 2D: the transverse field of a long beam with line density I/(beta c), no longitudinal kick.
+// 2p5D: the 2D field of the transverse distribution per unit line density, times the bunch's
+// line density lambda(z) at each particle, and the longitudinal field -phi d(lambda)/dz.
 class SpaceChargeSolver {
  public:
   explicit SpaceChargeSolver(SpaceChargeSettings settings) : settings_(settings) {}
@@ -82,6 +84,9 @@ class SpaceChargeSolver {
   void deposit(const Particles& beam, double charge_per_weight, int dims, double charge_per_particle = 0.0);
   void solve(double z_stretch, int dims);
   void gather_and_kick(Particles& beam, double kick_per_qm, int dims) const;
+  // 2p5D: the 2D field per unit line density, scaled by the local line density, and the
+  // longitudinal field of its variation.
+  void kick_2p5d(Particles& beam, const RefPart& ref, double kick_per_qm);
 
  private:
   SpaceChargeSettings settings_;

@@ -121,13 +121,24 @@ collective::SpaceChargeSettings read_space_charge(InputDeck& deck, TrackMode mod
                                      "' is read as 3D (ImpactX's old boolean form)");
   } else if (v == "2d") {
     sc.model = SpaceChargeModel::two_d;
-  } else if (v == "2p5d" || v == "gauss3d" || v == "gauss2p5d") {
-    fail(deck, key, "'" + given + "' is not available in this version of Wakeline; valid values: false, 3D, 2D");
+  } else if (v == "2p5d") {
+    sc.model = SpaceChargeModel::two_p5d;
+  } else if (v == "gauss3d") {
+    sc.model = SpaceChargeModel::gauss3d;
+  } else if (v == "gauss2p5d") {
+    sc.model = SpaceChargeModel::gauss2p5d;
   } else {
-    fail(deck, key, "'" + given + "' is not valid; valid values: false, 3D, 2D (2p5D, Gauss3D, Gauss2p5D: not yet)");
+    fail(deck, key, "'" + given + "' is not valid; valid values: false, 3D, 2D, 2p5D, Gauss3D, Gauss2p5D");
+  }
+  if (sc.model == SpaceChargeModel::gauss3d || sc.model == SpaceChargeModel::gauss2p5d) {
+    fail(deck, key, "'" + given + "' is not available in this version of Wakeline; valid values: false, 3D, 2D, 2p5D");
   }
   if (mode == TrackMode::reference_orbit) {
     fail(deck, key, "space charge needs a beam; with algo.track = reference_orbit it must be false");
+  }
+  if (mode == TrackMode::envelope && sc.model != SpaceChargeModel::two_d &&
+      sc.model != SpaceChargeModel::three_d) {
+    fail(deck, key, "'" + given + "' is a particle-tracking model; with algo.track = envelope the valid values are false, 2D, 3D");
   }
   if (mode == TrackMode::envelope) {
     // The envelope models need only the intensity: the current of the KV (2D) beam, the charge of
@@ -146,6 +157,36 @@ collective::SpaceChargeSettings read_space_charge(InputDeck& deck, TrackMode mod
     }
     return sc;
   }
+  const std::string sub = "algo.space_charge.";
+  if (sc.model == SpaceChargeModel::two_p5d || sc.model == SpaceChargeModel::gauss2p5d) {
+    sc.apply_longitudinal_kick = query_bool_or(deck, sub + "apply_longitudinal_kick", true);
+  }
+  if (sc.model == SpaceChargeModel::two_p5d) {
+    const long long bins = deck.query_int(sub + "num_longitudinal_bins").value_or(100);
+    sc.num_longitudinal_bins = static_cast<int>(require(deck, sub + "num_longitudinal_bins",
+                                                        static_cast<double>(bins), bins >= 2 && bins <= 1000000,
+                                                        "it must be an integer from 2 to 10^6"));
+  }
+  if (sc.model == SpaceChargeModel::gauss3d || sc.model == SpaceChargeModel::gauss2p5d) {
+    const long long nint = deck.query_int(sub + "gauss_nint").value_or(101);
+    sc.gauss_nint = static_cast<int>(require(deck, sub + "gauss_nint", static_cast<double>(nint),
+                                             nint >= 3 && nint <= 100000, "it must be an integer from 3 to 10^5"));
+    sc.gauss_taylor_delta = query_double_or(deck, sub + "gauss_taylor_delta", 0.01);
+    require(deck, sub + "gauss_taylor_delta", sc.gauss_taylor_delta,
+            sc.gauss_taylor_delta > 0.0 && sc.gauss_taylor_delta < 1.0, "it must be in (0, 1)");
+    if (sc.model == SpaceChargeModel::gauss2p5d) {
+      const long long bins = deck.query_int(sub + "gauss_charge_z_bins").value_or(129);
+      sc.gauss_charge_z_bins = static_cast<int>(require(deck, sub + "gauss_charge_z_bins",
+                                                        static_cast<double>(bins), bins >= 2 && bins <= 1000000,
+                                                        "it must be an integer from 2 to 10^6"));
+      if (const auto scale = deck.query_double(sub + "gauss_long_scale")) {
+        sc.gauss_long_scale = require(deck, sub + "gauss_long_scale", *scale, *scale > 0.0, "it must be > 0 (m)");
+      }
+    }
+    // The analytic models need no mesh; ImpactX asks for a particle shape all the same.
+    if (const auto shape = deck.query_int("algo.particle_shape")) sc.particle_shape = static_cast<int>(*shape);
+    return sc;
+  }
   // Particle-in-cell keys.
   const auto shape = deck.query_int("algo.particle_shape");
   if (!shape) fail(deck, "algo.particle_shape", "missing required key: space charge needs the shape order 1, 2 or 3");
@@ -162,7 +203,8 @@ collective::SpaceChargeSettings read_space_charge(InputDeck& deck, TrackMode mod
     if (cells->size() != 3) fail(deck, "amr.n_cell", "needs 3 integers (cells in x, y, z)");
     for (int d = 0; d < 3; ++d) {
       const double c = (*cells)[static_cast<std::size_t>(d)];
-      const int lowest = (sc.model == SpaceChargeModel::two_d && d == 2) ? 1 : 2;
+      const bool transverse = sc.model == SpaceChargeModel::two_d || sc.model == SpaceChargeModel::two_p5d;
+      const int lowest = (transverse && d == 2) ? 1 : 2;
       require(deck, "amr.n_cell", c, c == std::floor(c) && c >= lowest && c <= 4096,
               "each must be an integer from " + std::to_string(lowest) + " to 4096");
       sc.n_cell[static_cast<std::size_t>(d)] = static_cast<int>(c);

@@ -78,3 +78,30 @@ def test_space_charge_in_reference_orbit_mode_is_refused(wakeline, tmp_path):
     deck = set_keys(DECK_2D, {"algo.track": "reference_orbit"})
     result = wakeline.run_deck(deck, cwd=tmp_path)
     assert result.returncode == 2 and "algo.space_charge" in result.stderr
+
+
+def test_2p5d_long_uniform_bunch_equals_the_2d_beam(wakeline, tmp_path):
+    """A long bunch with a flat line density lambda = Q/(beta L_z) expands like the 2D beam of
+    current I = lambda beta c, except in the few per cent of particles at the ends."""
+    sigma_t = 1.0  # kvdist: t uniform over +-sqrt(3) sigma_t
+    charge = CURRENT_A * 2.0 * math.sqrt(3.0) * sigma_t / C_LIGHT
+    deck = set_keys(DECK_2D.replace(f"beam.current = {CURRENT_A}\n", ""),
+                    {"algo.space_charge": "2p5D", "beam.charge": charge, "beam.lambdaT": sigma_t,
+                     "amr.n_cell": "64 64 1", "algo.space_charge.num_longitudinal_bins": 50})
+    wakeline.run_deck(deck, cwd=tmp_path).assert_ok()
+    table = read_table(tmp_path / "diags" / "reduced_beam_characteristics.0")
+    gamma = 1.0 + KINETIC_MEV * 1e6 * Q_E / (M_P * C_LIGHT**2)
+    bg = math.sqrt(gamma**2 - 1.0)
+    i0 = 4.0 * math.pi * EPS0 * M_P * C_LIGHT**3 / Q_E
+    perveance = 2.0 * CURRENT_A / (i0 * bg**3)
+    sol = solve_ivp(lambda s, u: [u[1], perveance / (4.0 * u[0])], (0.0, LENGTH), [SIGMA0, 0.0],
+                    rtol=1e-10, atol=1e-14, dense_output=True)
+    expected = sol.sol(table["s"].to_numpy())[0]
+    np.testing.assert_allclose(table["sigma_x"], expected, rtol=0.01)
+    # The ends of the bunch, where the line density falls, are pushed outwards along the bunch.
+    assert table["sigma_t"].iloc[-1] > table["sigma_t"].iloc[0]
+    # Without the longitudinal kick the bunch length changes only by the drift of a cold beam.
+    wakeline.run_deck(set_keys(deck, {"algo.space_charge.apply_longitudinal_kick": "false"}),
+                      cwd=tmp_path).assert_ok()
+    flat = read_table(tmp_path / "diags" / "reduced_beam_characteristics.0")
+    assert abs(flat["sigma_t"].iloc[-1] / flat["sigma_t"].iloc[0] - 1.0) < 1e-6
