@@ -8,6 +8,7 @@
 #include <limits>
 #include <string>
 
+#include "collective/GaussSpaceCharge.hpp"
 #include "core/Constants.hpp"
 #include "core/Error.hpp"
 #include "core/ParallelFor.hpp"
@@ -348,6 +349,13 @@ void SpaceChargeSolver::kick(Particles& beam, const RefPart& ref, double L) {
   // Delta p / p0 = q E dt / (gamma^2 p0) with dt = L/(beta c) and p0 = m c beta gamma: per unit
   // q/m of the particle, L / (c^2 beta^2 gamma^3).
   const double kick_per_qm = L / (c * c * beta * beta * gamma * gamma * gamma);
+  if (settings_.model == SpaceChargeModel::gauss3d || settings_.model == SpaceChargeModel::gauss2p5d) {
+    const auto t0 = Clock::now();
+    gauss_space_charge_kick(beam, ref, L, settings_);  // analytic fields: no mesh
+    timings_.gather_kick += seconds_since(t0);
+    ++timings_.steps;
+    return;
+  }
   if (settings_.model == SpaceChargeModel::two_p5d) {
     kick_2p5d(beam, ref, kick_per_qm);
     ++timings_.steps;

@@ -130,9 +130,6 @@ collective::SpaceChargeSettings read_space_charge(InputDeck& deck, TrackMode mod
   } else {
     fail(deck, key, "'" + given + "' is not valid; valid values: false, 3D, 2D, 2p5D, Gauss3D, Gauss2p5D");
   }
-  if (sc.model == SpaceChargeModel::gauss3d || sc.model == SpaceChargeModel::gauss2p5d) {
-    fail(deck, key, "'" + given + "' is not available in this version of Wakeline; valid values: false, 3D, 2D, 2p5D");
-  }
   if (mode == TrackMode::reference_orbit) {
     fail(deck, key, "space charge needs a beam; with algo.track = reference_orbit it must be false");
   }
