@@ -54,8 +54,8 @@ int main(int argc, char** argv) {
   ref.set_species("electron");
   ref.set_kin_energy_MeV(250.0);
   std::printf("# one 3D space-charge step: %zu particles, CIC, prob_relative 1.2, double precision\n", n);
-  std::printf("%6s %7s %10s %10s %10s %10s %10s %10s\n", "grid", "threads", "first [s]", "transform", "deposit",
-              "solve", "gather+kick", "total [s]");
+  std::printf("%6s %7s %10s %10s %10s %10s %10s %10s\n", "grid", "threads", "first [s]", "transform",
+              "deposit", "solve", "gather+kick", "total [s]");
   for (int g : grids) {
     for (int threads : thread_counts) {
       set_threads(threads);

@@ -97,16 +97,19 @@ void plan_lines(LineBatch& b, LineKind kind, int n, int stride, int count, int d
     auto* c = static_cast<fftw_complex*>(data);
     switch (kind) {
       case LineKind::r2c:  // real rows of stride 1 (dist in reals), complex out (dist/2)
-        return fftw_plan_many_dft_r2c(1, &n, howmany, r, nullptr, stride, dist, c, nullptr, stride, dist / 2, flags);
+        return fftw_plan_many_dft_r2c(1, &n, howmany, r, nullptr, stride, dist, c, nullptr, stride, dist / 2,
+                                      flags);
       case LineKind::c2r:
-        return fftw_plan_many_dft_c2r(1, &n, howmany, c, nullptr, stride, dist / 2, r, nullptr, stride, dist, flags);
+        return fftw_plan_many_dft_c2r(1, &n, howmany, c, nullptr, stride, dist / 2, r, nullptr, stride, dist,
+                                      flags);
       case LineKind::forward:
       case LineKind::backward:
         return fftw_plan_many_dft(1, &n, howmany, c, nullptr, stride, dist, c, nullptr, stride, dist,
                                   kind == LineKind::forward ? FFTW_FORWARD : FFTW_BACKWARD, flags);
       case LineKind::redft00: {
         const fftw_r2r_kind k = FFTW_REDFT00;
-        return fftw_plan_many_r2r(1, &n, howmany, r, nullptr, stride, dist, r, nullptr, stride, dist, &k, flags);
+        return fftw_plan_many_r2r(1, &n, howmany, r, nullptr, stride, dist, r, nullptr, stride, dist, &k,
+                                  flags);
       }
     }
     return nullptr;
@@ -119,7 +122,8 @@ void plan_lines(LineBatch& b, LineKind kind, int n, int stride, int count, int d
   }
   // Offsets in units of the array's element (real for r2c/redft00, complex otherwise).
   for (int r = 0; r < repeats; ++r) {
-    for (int f = 0; f < nfull; ++f) b.offsets.push_back(r * repeat_step + static_cast<std::ptrdiff_t>(f) * full * dist);
+    for (int f = 0; f < nfull; ++f)
+      b.offsets.push_back(r * repeat_step + static_cast<std::ptrdiff_t>(f) * full * dist);
   }
   if (rest > 0) b.tail_offset = static_cast<std::ptrdiff_t>(nfull) * full * dist;  // only with repeats == 1
 }
@@ -154,9 +158,9 @@ void run_lines(const LineBatch& b, LineKind kind, void* data) {
 struct OpenPoisson::Plans {
   std::array<int, 3> n{};  // nodes per axis (nz = 1 in 2D)
   int dims = 0;
-  std::array<int, 3> half{};    // m: the doubled axis has 2m points (m >= n)
-  std::array<int, 3> padded{};  // 2m (1 for the z axis in 2D)
-  int hx = 0;                   // complex points along x after the r2c transform: m_x + 1
+  std::array<int, 3> half{};     // m: the doubled axis has 2m points (m >= n)
+  std::array<int, 3> padded{};   // 2m (1 for the z axis in 2D)
+  int hx = 0;                    // complex points along x after the r2c transform: m_x + 1
   fftw_complex* work = nullptr;  // padded[2] x padded[1] x hx complex (in-place r2c)
   double* green = nullptr;       // (m+1) per axis: the transformed Green's function (real)
   std::vector<double> corners;   // antiderivative at the cell corners near the origin
@@ -186,18 +190,19 @@ struct OpenPoisson::Plans {
     hx = half[0] + 1;
     work = fftw_alloc_complex(work_size());
     green = fftw_alloc_real(green_size());
-    if (work == nullptr || green == nullptr) throw std::runtime_error("space charge: out of memory for the FFT grid");
+    if (work == nullptr || green == nullptr)
+      throw std::runtime_error("space charge: out of memory for the FFT grid");
     const int px = padded[0], py = padded[1], pz = padded[2];
-    const int plane = py * hx;  // complex points per z plane
+    const int plane = py * hx;    // complex points per z plane
     constexpr int kColumns = 32;  // z lines per execution: 32 x 16 B = two cache lines per point
     std::lock_guard lock(planner_mutex());
     // Measured plans overwrite the buffers, which hold nothing yet.
     const unsigned flags = FFTW_MEASURE;
     // x: the rows holding charge (y < ny) of the planes holding charge (z < nz).
-    plan_lines(x_forward, LineKind::r2c, px, 1, n[1], 2 * hx, n[1], n[2], 2 * static_cast<std::ptrdiff_t>(plane),
-               work, flags);
-    plan_lines(x_backward, LineKind::c2r, px, 1, n[1], 2 * hx, n[1], n[2], 2 * static_cast<std::ptrdiff_t>(plane),
-               work, flags);
+    plan_lines(x_forward, LineKind::r2c, px, 1, n[1], 2 * hx, n[1], n[2],
+               2 * static_cast<std::ptrdiff_t>(plane), work, flags);
+    plan_lines(x_backward, LineKind::c2r, px, 1, n[1], 2 * hx, n[1], n[2],
+               2 * static_cast<std::ptrdiff_t>(plane), work, flags);
     // y: every x frequency of the planes holding charge.
     plan_lines(y_forward, LineKind::forward, py, hx, hx, 1, hx, n[2], plane, work, flags);
     plan_lines(y_backward, LineKind::backward, py, hx, hx, 1, hx, n[2], plane, work, flags);
@@ -213,7 +218,8 @@ struct OpenPoisson::Plans {
                gflags);
     plan_lines(green_y, LineKind::redft00, gy, gx, gx, 1, gx, gz, static_cast<std::ptrdiff_t>(gx) * gy, green,
                gflags);
-    if (dims == 3) plan_lines(green_z, LineKind::redft00, gz, gx * gy, gx * gy, 1, kColumns, 1, 0, green, gflags);
+    if (dims == 3)
+      plan_lines(green_z, LineKind::redft00, gz, gx * gy, gx * gy, 1, kColumns, 1, 0, green, gflags);
   }
   ~Plans() {
     fftw_free(work);
@@ -282,7 +288,8 @@ struct OpenPoisson::Plans {
       corners.resize(static_cast<std::size_t>(cx) * cy);
       for (int j = 0; j < cy; ++j) {
         for (int i = 0; i < cx; ++i) {
-          corners[static_cast<std::size_t>(j) * cx + i] = antiderivative_log_r((i - 0.5) * h[0], (j - 0.5) * h[1]);
+          corners[static_cast<std::size_t>(j) * cx + i] =
+              antiderivative_log_r((i - 0.5) * h[0], (j - 0.5) * h[1]);
         }
       }
       const double scale = -1.0 / (2.0 * constants::pi * constants::epsilon0);

@@ -18,7 +18,9 @@ namespace wakeline::collective {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
 
 // Calls f with the shape order as a compile-time constant.
 template <class F>
@@ -34,6 +36,25 @@ void with_order(int order, F&& f) {
       f.template operator()<3>();
       break;
   }
+}
+
+// Interpolates K node arrays of a 2D mesh to (x, y) with the shape of order Order; false (and
+// nothing written) where the shape leaves the mesh.
+template <int Order, std::size_t K>
+bool interpolate_xy(const SpaceChargeMesh& m, double x, double y, const std::array<const double*, K>& arrays,
+                    std::array<double, K>& out) {
+  const int nx = m.nodes[0], ny = m.nodes[1];
+  const Shape<Order> sx((x - m.lo[0]) / m.h[0]), sy((y - m.lo[1]) / m.h[1]);
+  if (sx.base < 0 || sy.base < 0 || sx.base + Order >= nx || sy.base + Order >= ny) return false;
+  out.fill(0.0);
+  for (int b = 0; b <= Order; ++b) {
+    const std::size_t row = static_cast<std::size_t>(sy.base + b) * nx + sx.base;
+    for (int a = 0; a <= Order; ++a) {
+      const double w = sy.w[b] * sx.w[a];
+      for (std::size_t k = 0; k < K; ++k) out[k] += w * arrays[k][row + a];
+    }
+  }
+  return true;
 }
 
 }  // namespace
@@ -201,45 +222,44 @@ void SpaceChargeSolver::gather_and_kick(Particles& beam, double kick_per_qm, int
 #pragma omp parallel for schedule(static)
     for (std::int64_t i = 0; i < n; ++i) {
       if (beam.id[i] <= 0) continue;
+      const double k = beam.qm[i] * kick_per_qm;
+      if (dims == 2) {
+        std::array<double, 2> f{};
+        if (!interpolate_xy<Order>(m, beam.x[i], beam.y[i], std::array<const double*, 2>{ex, ey}, f))
+          continue;
+        beam.px[i] += k * f[0];
+        beam.py[i] += k * f[1];
+        continue;
+      }
       const Shape<Order> sx((beam.x[i] - m.lo[0]) / m.h[0]), sy((beam.y[i] - m.lo[1]) / m.h[1]);
-      if (sx.base < 0 || sy.base < 0 || sx.base + Order >= nx || sy.base + Order >= ny) continue;
+      const Shape<Order> sz((beam.t[i] - m.lo[2]) / m.h[2]);
+      if (sx.base < 0 || sy.base < 0 || sz.base < 0 || sx.base + Order >= nx || sy.base + Order >= ny ||
+          sz.base + Order >= nz) {
+        continue;
+      }
       double fx = 0.0, fy = 0.0, fz = 0.0;
-      if (dims == 3) {
-        const Shape<Order> sz((beam.t[i] - m.lo[2]) / m.h[2]);
-        if (sz.base < 0 || sz.base + Order >= nz) continue;
-        for (int c = 0; c <= Order; ++c) {
-          for (int b = 0; b <= Order; ++b) {
-            const std::size_t row = (static_cast<std::size_t>(sz.base + c) * ny + sy.base + b) * nx + sx.base;
-            const double wzy = sz.w[c] * sy.w[b];
-            for (int a = 0; a <= Order; ++a) {
-              const double w = wzy * sx.w[a];
-              fx += w * ex[row + a], fy += w * ey[row + a], fz += w * ez[row + a];
-            }
-          }
-        }
-      } else {
+      for (int c = 0; c <= Order; ++c) {
         for (int b = 0; b <= Order; ++b) {
-          const std::size_t row = static_cast<std::size_t>(sy.base + b) * nx + sx.base;
+          const std::size_t row = (static_cast<std::size_t>(sz.base + c) * ny + sy.base + b) * nx + sx.base;
+          const double wzy = sz.w[c] * sy.w[b];
           for (int a = 0; a <= Order; ++a) {
-            const double w = sy.w[b] * sx.w[a];
-            fx += w * ex[row + a], fy += w * ey[row + a];
+            const double w = wzy * sx.w[a];
+            fx += w * ex[row + a], fy += w * ey[row + a], fz += w * ez[row + a];
           }
         }
       }
-      const double k = beam.qm[i] * kick_per_qm;
       beam.px[i] += k * fx;
       beam.py[i] += k * fy;
-      if (dims == 3) beam.pt[i] += k * fz;
+      beam.pt[i] += k * fz;
     }
   });
-  (void)nz;
 }
 
 // The beam's line density along the bunch for the 2.5D model: particles binned in t (cloud in
 // cell over `bins` bins spanning [min t, max t]), converted to charge per metre along z (z = -beta
 // t at fixed s), and its derivative by central differences.
 struct LineDensity {
-  double t0 = 0.0, dt = 1.0;           // first bin centre and bin width in t (m)
+  double t0 = 0.0, dt = 1.0;            // first bin centre and bin width in t (m)
   std::vector<double> lambda, dlambda;  // C/m, and d(lambda)/dt (C/m^2)
 
   LineDensity(const Particles& beam, double charge_per_weight, double beta, int bins) {
@@ -303,34 +323,21 @@ void SpaceChargeSolver::kick_2p5d(Particles& beam, const RefPart& ref, double ki
   // Both act as q E / gamma^2 (kick_per_qm). A longitudinal momentum kick dpz/p0 changes
   // pt = -dE/(p0 c) by -beta dpz/p0.
   t0 = Clock::now();
-  const auto [nx, ny, nz] = mesh_.nodes;
-  (void)nz;
   const std::int64_t n = static_cast<std::int64_t>(beam.size());
-  const auto& m = mesh_;
-  const double* ex = field_[0].data();
-  const double* ey = field_[1].data();
-  const double* ph = phi_.data();
+  const std::array<const double*, 3> arrays = {field_[0].data(), field_[1].data(), phi_.data()};
   const bool longitudinal = settings_.apply_longitudinal_kick;
   with_order(settings_.particle_shape, [&]<int Order>() {
 #pragma omp parallel for schedule(static)
     for (std::int64_t i = 0; i < n; ++i) {
       if (beam.id[i] <= 0) continue;
-      const Shape<Order> sx((beam.x[i] - m.lo[0]) / m.h[0]), sy((beam.y[i] - m.lo[1]) / m.h[1]);
-      if (sx.base < 0 || sy.base < 0 || sx.base + Order >= nx || sy.base + Order >= ny) continue;
-      double fx = 0.0, fy = 0.0, p = 0.0;
-      for (int b = 0; b <= Order; ++b) {
-        const std::size_t row = static_cast<std::size_t>(sy.base + b) * nx + sx.base;
-        for (int a = 0; a <= Order; ++a) {
-          const double w = sy.w[b] * sx.w[a];
-          fx += w * ex[row + a], fy += w * ey[row + a], p += w * ph[row + a];
-        }
-      }
+      std::array<double, 3> f{};  // E^x, E^y, phi^
+      if (!interpolate_xy<Order>(mesh_, beam.x[i], beam.y[i], arrays, f)) continue;
       const auto [lambda, dlambda_dt] = line.at(beam.t[i]);
       const double k = beam.qm[i] * kick_per_qm;
-      beam.px[i] += k * lambda * fx;
-      beam.py[i] += k * lambda * fy;
+      beam.px[i] += k * lambda * f[0];
+      beam.py[i] += k * lambda * f[1];
       if (longitudinal) {
-        const double ez = -p * (-dlambda_dt / beta);  // -phi^ d(lambda)/dz
+        const double ez = -f[2] * (-dlambda_dt / beta);  // -phi^ d(lambda)/dz
         beam.pt[i] -= beta * k * ez;
       }
     }

@@ -41,9 +41,9 @@ struct Shape {
 
 // The mesh of one space-charge step: nodes, spacing and the position of node 0.
 struct SpaceChargeMesh {
-  std::array<int, 3> nodes{};   // per axis, guard nodes included
-  std::array<double, 3> h{};    // node spacing, m
-  std::array<double, 3> lo{};   // position of node 0, m
+  std::array<int, 3> nodes{};       // per axis, guard nodes included
+  std::array<double, 3> h{};        // node spacing, m
+  std::array<double, 3> lo{};       // position of node 0, m
   static constexpr int kGuard = 4;  // guard nodes per side: the widest shape plus the difference stencil
 };
 

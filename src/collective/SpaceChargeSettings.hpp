@@ -11,12 +11,12 @@ enum class SpaceChargeModel { off, three_d, two_d, two_p5d, gauss3d, gauss2p5d }
 
 struct SpaceChargeSettings {
   SpaceChargeModel model = SpaceChargeModel::off;
-  int particle_shape = 2;                 // algo.particle_shape: B-spline order 1, 2 or 3
-  std::array<int, 3> n_cell = {8, 8, 8};  // amr.n_cell: cells of the mesh
-  double prob_relative = 3.0;             // geometry.prob_relative[0]: domain / beam extent
-  bool dynamic_size = true;               // geometry.dynamic_size
+  int particle_shape = 2;                      // algo.particle_shape: B-spline order 1, 2 or 3
+  std::array<int, 3> n_cell = {8, 8, 8};       // amr.n_cell: cells of the mesh
+  double prob_relative = 3.0;                  // geometry.prob_relative[0]: domain / beam extent
+  bool dynamic_size = true;                    // geometry.dynamic_size
   std::array<double, 3> prob_lo{}, prob_hi{};  // static domain about the reference (x, y, z in m)
-  double current_A = 0.0;                 // beam.current: for the 2D models (A)
+  double current_A = 0.0;                      // beam.current: for the 2D models (A)
   // 2p5D (algo.space_charge.*): longitudinal bins of the line density, and its longitudinal kick.
   int num_longitudinal_bins = 100;
   bool apply_longitudinal_kick = true;

@@ -44,7 +44,8 @@ struct DipEdgeFringeMap {
     const double jxx = 1.0 - 2.0 * a10 * x, jxy = 2.0 * (a10 + a11) * y;
     const double jyx = 2.0 * a10 * y, jyy = 1.0 + 2.0 * a10 * x;
     const double det = jxx * jyy - jxy * jyx;
-    const double rx = r1.at(inv_d1) + 2.0 * r2x.at(inv_d1) * x + 3.0 * r3.at(inv_d1) * x2 + rxy.at(inv_d1) * y2;
+    const double rx =
+        r1.at(inv_d1) + 2.0 * r2x.at(inv_d1) * x + 3.0 * r3.at(inv_d1) * x2 + rxy.at(inv_d1) * y2;
     const double ry = 2.0 * rxy.at(inv_d1) * x * y + 2.0 * r2y.at(inv_d1) * y + 4.0 * r4.at(inv_d1) * y2 * y;
     // Solve J^T (px1, py1) = (px - rx, py - ry).
     const double qx = px - rx, qy = py - ry;
@@ -80,7 +81,8 @@ struct DipEdgeFringeMap {
 struct DipEdge : ElementCommon {
   static constexpr const char* type = "dipedge";
   double psi = 0.0, rc = 0.0, g = 0.0, R = 1.0;
-  double K0 = std::numbers::pi * std::numbers::pi / 6.0, K1 = 0.0, K2 = 1.0, K3 = 1.0 / 6.0, K4 = 0.0, K5 = 0.0, K6 = 0.0;
+  double K0 = std::numbers::pi * std::numbers::pi / 6.0, K1 = 0.0, K2 = 1.0, K3 = 1.0 / 6.0, K4 = 0.0,
+         K5 = 0.0, K6 = 0.0;
   bool nonlinear = false;
   bool exit = false;  // location = exit
   bool modify_ref_part = false;

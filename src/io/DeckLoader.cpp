@@ -117,8 +117,9 @@ collective::SpaceChargeSettings read_space_charge(InputDeck& deck, TrackMode mod
   if (v == "false" || v == "0" || v == "off" || v == "none") return sc;
   if (v == "3d" || v == "true" || v == "1") {
     sc.model = SpaceChargeModel::three_d;
-    if (v != "3d") notices.push_back("notice: " + where(deck, key) + ": '" + key + " = " + given +
-                                     "' is read as 3D (ImpactX's old boolean form)");
+    if (v != "3d")
+      notices.push_back("notice: " + where(deck, key) + ": '" + key + " = " + given +
+                        "' is read as 3D (ImpactX's old boolean form)");
   } else if (v == "2d") {
     sc.model = SpaceChargeModel::two_d;
   } else if (v == "2p5d") {
@@ -135,7 +136,9 @@ collective::SpaceChargeSettings read_space_charge(InputDeck& deck, TrackMode mod
   }
   if (mode == TrackMode::envelope && sc.model != SpaceChargeModel::two_d &&
       sc.model != SpaceChargeModel::three_d) {
-    fail(deck, key, "'" + given + "' is a particle-tracking model; with algo.track = envelope the valid values are false, 2D, 3D");
+    fail(deck, key,
+         "'" + given +
+             "' is a particle-tracking model; with algo.track = envelope the valid values are false, 2D, 3D");
   }
   if (mode == TrackMode::envelope) {
     // The envelope models need only the intensity: the current of the KV (2D) beam, the charge of
@@ -160,36 +163,40 @@ collective::SpaceChargeSettings read_space_charge(InputDeck& deck, TrackMode mod
   }
   if (sc.model == SpaceChargeModel::two_p5d) {
     const long long bins = deck.query_int(sub + "num_longitudinal_bins").value_or(100);
-    sc.num_longitudinal_bins = static_cast<int>(require(deck, sub + "num_longitudinal_bins",
-                                                        static_cast<double>(bins), bins >= 2 && bins <= 1000000,
-                                                        "it must be an integer from 2 to 10^6"));
+    sc.num_longitudinal_bins =
+        static_cast<int>(require(deck, sub + "num_longitudinal_bins", static_cast<double>(bins),
+                                 bins >= 2 && bins <= 1000000, "it must be an integer from 2 to 10^6"));
   }
   if (sc.model == SpaceChargeModel::gauss3d || sc.model == SpaceChargeModel::gauss2p5d) {
     const long long nint = deck.query_int(sub + "gauss_nint").value_or(101);
-    sc.gauss_nint = static_cast<int>(require(deck, sub + "gauss_nint", static_cast<double>(nint),
-                                             nint >= 3 && nint <= 100000, "it must be an integer from 3 to 10^5"));
+    sc.gauss_nint =
+        static_cast<int>(require(deck, sub + "gauss_nint", static_cast<double>(nint),
+                                 nint >= 3 && nint <= 100000, "it must be an integer from 3 to 10^5"));
     sc.gauss_taylor_delta = query_double_or(deck, sub + "gauss_taylor_delta", 0.01);
     require(deck, sub + "gauss_taylor_delta", sc.gauss_taylor_delta,
             sc.gauss_taylor_delta > 0.0 && sc.gauss_taylor_delta < 1.0, "it must be in (0, 1)");
     if (sc.model == SpaceChargeModel::gauss2p5d) {
       const long long bins = deck.query_int(sub + "gauss_charge_z_bins").value_or(129);
-      sc.gauss_charge_z_bins = static_cast<int>(require(deck, sub + "gauss_charge_z_bins",
-                                                        static_cast<double>(bins), bins >= 2 && bins <= 1000000,
-                                                        "it must be an integer from 2 to 10^6"));
+      sc.gauss_charge_z_bins =
+          static_cast<int>(require(deck, sub + "gauss_charge_z_bins", static_cast<double>(bins),
+                                   bins >= 2 && bins <= 1000000, "it must be an integer from 2 to 10^6"));
       if (const auto scale = deck.query_double(sub + "gauss_long_scale")) {
-        sc.gauss_long_scale = require(deck, sub + "gauss_long_scale", *scale, *scale > 0.0, "it must be > 0 (m)");
+        sc.gauss_long_scale =
+            require(deck, sub + "gauss_long_scale", *scale, *scale > 0.0, "it must be > 0 (m)");
       }
     }
     // The analytic models need no mesh; ImpactX asks for a particle shape all the same.
-    if (const auto shape = deck.query_int("algo.particle_shape")) sc.particle_shape = static_cast<int>(*shape);
+    if (const auto shape = deck.query_int("algo.particle_shape"))
+      sc.particle_shape = static_cast<int>(*shape);
     return sc;
   }
   // Particle-in-cell keys.
   const auto shape = deck.query_int("algo.particle_shape");
-  if (!shape) fail(deck, "algo.particle_shape", "missing required key: space charge needs the shape order 1, 2 or 3");
-  sc.particle_shape = static_cast<int>(
-      require(deck, "algo.particle_shape", static_cast<double>(*shape), *shape >= 1 && *shape <= 3,
-              "valid: 1 (cloud in cell), 2 (triangular), 3 (cubic)"));
+  if (!shape)
+    fail(deck, "algo.particle_shape", "missing required key: space charge needs the shape order 1, 2 or 3");
+  sc.particle_shape = static_cast<int>(require(deck, "algo.particle_shape", static_cast<double>(*shape),
+                                               *shape >= 1 && *shape <= 3,
+                                               "valid: 1 (cloud in cell), 2 (triangular), 3 (cubic)"));
   const std::string solver = one_of(deck, "algo.poisson_solver", "fft", {"fft", "multigrid"});
   if (solver == "multigrid") {
     notices.push_back("notice: " + where(deck, "algo.poisson_solver") +
@@ -969,7 +976,7 @@ RunSetup load_run(InputDeck& deck, std::optional<std::uint64_t> seed_override) {
       setup.seed = static_cast<std::uint64_t>(*s);
     }
     if (seed_override) setup.seed = *seed_override;  // --seed wins over beam.seed
-    setup.sim.seed = setup.seed;  // the ISR kicks draw from streams keyed by it
+    setup.sim.seed = setup.seed;                     // the ISR kicks draw from streams keyed by it
   }
 
   // Lattice.

@@ -5,8 +5,8 @@
 #include <span>
 #include <vector>
 
-#include "collective/EnvelopeSpaceCharge.hpp"
 #include "collective/CoherentRadiation.hpp"
+#include "collective/EnvelopeSpaceCharge.hpp"
 #include "collective/Radiation.hpp"
 #include "collective/SpaceCharge.hpp"
 #include "tracking/Push.hpp"

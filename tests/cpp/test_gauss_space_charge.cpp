@@ -8,6 +8,7 @@
 #include <random>
 #include <string>
 
+#include "TestSupport.hpp"
 #include "collective/GaussSpaceCharge.hpp"
 #include "collective/SpaceCharge.hpp"
 #include "core/Constants.hpp"
@@ -15,6 +16,7 @@
 
 using namespace wakeline;
 using namespace wakeline::collective;
+using wakeline::test::QuasiRandom4;
 
 namespace {
 
@@ -31,24 +33,6 @@ double spherical_gaussian_er(double Q, double sigma, double r) {
 double round_beam_er(double lambda, double sigma, double r) {
   return 2.0 * kCoulomb * lambda / r * (1.0 - std::exp(-r * r / (2 * sigma * sigma)));
 }
-
-// Quasi-random points in the unit 4-cube (Roberts' R4 sequence), as in test_space_charge.cpp: the
-// beams' sampling noise then falls like 1/n and the comparisons see the models' own differences.
-struct QuasiRandom4 {
-  static constexpr double phi = 1.1673039782614187;  // root of x^5 = x + 1
-  double state[4] = {0.5, 0.5, 0.5, 0.5};
-  std::array<double, 4> next() {
-    double a = 1.0;
-    std::array<double, 4> u{};
-    for (int d = 0; d < 4; ++d) {
-      a /= phi;
-      state[d] += a;
-      state[d] -= std::floor(state[d]);
-      u[d] = state[d];
-    }
-    return u;
-  }
-};
 
 // A cold Gaussian beam of n macro-particles and bunch charge Q (C), lab rms sizes (sx, sy, sz) in
 // fixed-t coordinates, cut at 5 sigma; written in fixed-s coordinates (z = -beta t for p = p0).

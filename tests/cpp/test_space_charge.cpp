@@ -6,35 +6,18 @@
 #include <numbers>
 #include <random>
 
+#include "TestSupport.hpp"
 #include "collective/OpenPoisson.hpp"
 #include "collective/SpaceCharge.hpp"
 #include "core/Constants.hpp"
 
 using namespace wakeline;
 using namespace wakeline::collective;
+using wakeline::test::QuasiRandom4;
 
 namespace {
 
 constexpr double kCoulomb = 1.0 / (4.0 * constants::pi * constants::epsilon0);
-
-// Quasi-random points in the unit 4-cube (Roberts' R4 sequence): the sampling noise of the
-// deposited charge falls like 1/n rather than 1/sqrt(n), so 10^6 particles resolve the field
-// to a fraction of a percent and what the tests see is the solver's own error.
-struct QuasiRandom4 {
-  static constexpr double phi = 1.1673039782614187;  // root of x^5 = x + 1
-  double state[4] = {0.5, 0.5, 0.5, 0.5};
-  std::array<double, 4> next() {
-    double a = 1.0;
-    std::array<double, 4> u{};
-    for (int d = 0; d < 4; ++d) {
-      a /= phi;
-      state[d] += a;
-      state[d] -= std::floor(state[d]);
-      u[d] = state[d];
-    }
-    return u;
-  }
-};
 
 // A beam of n macro-particles of total charge `charge` (C), positions drawn by `draw`.
 template <class Draw>
@@ -85,7 +68,8 @@ TEST(SpaceChargeGreen, FarCellsUseTheCorrectedMidpointRule) {
     for (const auto& dir : {std::array<double, 3>{1, 0, 0}, std::array<double, 3>{0.3, 0.5, 0.81},
                             std::array<double, 3>{0, 0, 1}}) {
       const double norm = std::sqrt(dir[0] * dir[0] + dir[1] * dir[1] + dir[2] * dir[2]);
-      const double x = 12.01 * hmax * dir[0] / norm, y = 12.01 * hmax * dir[1] / norm, z = 12.01 * hmax * dir[2] / norm;
+      const double x = 12.01 * hmax * dir[0] / norm, y = 12.01 * hmax * dir[1] / norm,
+                   z = 12.01 * hmax * dir[2] / norm;
       const double exact = box_integral_inverse_r(x - h[0] / 2, x + h[0] / 2, y - h[1] / 2, y + h[1] / 2,
                                                   z - h[2] / 2, z + h[2] / 2);
       EXPECT_NEAR(far_cell_integral_inverse_r(x, y, z, h[0], h[1], h[2]) / exact, 1.0, 1e-6);
@@ -184,8 +168,10 @@ TEST(SpaceCharge3D, RelativisticGaussianBunchField) {
   const Particles beam = make_beam(1'000'000, Q, ref, [&](QuasiRandom4& rng) {
     for (;;) {
       const auto u = rng.next();
-      const double r1 = sigma * std::sqrt(-2.0 * std::log(1.0 - u[0])), r2 = sigma * std::sqrt(-2.0 * std::log(1.0 - u[2]));
-      const double x = r1 * std::cos(2 * std::numbers::pi * u[1]), y = r1 * std::sin(2 * std::numbers::pi * u[1]);
+      const double r1 = sigma * std::sqrt(-2.0 * std::log(1.0 - u[0])),
+                   r2 = sigma * std::sqrt(-2.0 * std::log(1.0 - u[2]));
+      const double x = r1 * std::cos(2 * std::numbers::pi * u[1]),
+                   y = r1 * std::sin(2 * std::numbers::pi * u[1]);
       const double z = r2 * std::cos(2 * std::numbers::pi * u[3]);
       if (x * x + y * y + z * z < 16 * sigma * sigma) return std::array<double, 3>{x, y, z / gamma};
     }
@@ -205,16 +191,19 @@ TEST(SpaceCharge3D, RelativisticGaussianBunchField) {
     const double xr = g(rng), yr = g(rng), zr = g(rng);  // rest frame
     const double r = std::sqrt(xr * xr + yr * yr + zr * zr);
     if (r < 0.5 * sigma || r > 2.5 * sigma) continue;
-    const double er = kCoulomb * ref.charge * Q / ref.charge / (r * r) *
-                      (std::erf(r / (std::sqrt(2.0) * sigma)) -
-                       std::sqrt(2.0 / std::numbers::pi) * r / sigma * std::exp(-r * r / (2 * sigma * sigma)));
+    const double er =
+        kCoulomb * ref.charge * Q / ref.charge / (r * r) *
+        (std::erf(r / (std::sqrt(2.0) * sigma)) -
+         std::sqrt(2.0 / std::numbers::pi) * r / sigma * std::exp(-r * r / (2 * sigma * sigma)));
     const double sign = ref.charge < 0 ? -1.0 : 1.0;  // the bunch's charge is negative
     const std::array<double, 3> exact = {sign * gamma * er * xr / r, sign * gamma * er * yr / r,
                                          sign * gamma * gamma * er * zr / r};
     const auto e = field_at(sc, xr, yr, zr / gamma);
-    const double norm = std::sqrt(exact[0] * exact[0] + exact[1] * exact[1] + exact[2] * exact[2] / (gamma * gamma));
-    const double err = std::sqrt((e[0] - exact[0]) * (e[0] - exact[0]) + (e[1] - exact[1]) * (e[1] - exact[1]) +
-                                 (e[2] - exact[2]) * (e[2] - exact[2]) / (gamma * gamma));
+    const double norm =
+        std::sqrt(exact[0] * exact[0] + exact[1] * exact[1] + exact[2] * exact[2] / (gamma * gamma));
+    const double err =
+        std::sqrt((e[0] - exact[0]) * (e[0] - exact[0]) + (e[1] - exact[1]) * (e[1] - exact[1]) +
+                  (e[2] - exact[2]) * (e[2] - exact[2]) / (gamma * gamma));
     worst = std::max(worst, err / norm);
   }
   EXPECT_LT(worst, 0.01);

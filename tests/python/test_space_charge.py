@@ -41,16 +41,21 @@ diag.slice_step_diagnostics = true
 """
 
 
-def test_2d_cold_beam_follows_the_envelope_equation(wakeline, tmp_path):
-    """A cold, uniform round beam expands as sigma'' = K/(4 sigma), K = 2 I/(I0 (beta gamma)^3)."""
-    wakeline.run_deck(DECK_2D, cwd=tmp_path).assert_ok()
-    table = read_table(tmp_path / "diags" / "reduced_beam_characteristics.0")
+def cold_round_beam_envelope():
+    """sigma(s) of the cold round beam of DECK_2D: sigma'' = K/(4 sigma), K = 2 I/(I0 (beta gamma)^3)."""
     gamma = 1.0 + KINETIC_MEV * 1e6 * Q_E / (M_P * C_LIGHT**2)
     bg = math.sqrt(gamma**2 - 1.0)
     i0 = 4.0 * math.pi * EPS0 * M_P * C_LIGHT**3 / Q_E
     perveance = 2.0 * CURRENT_A / (i0 * bg**3)
-    sol = solve_ivp(lambda s, u: [u[1], perveance / (4.0 * u[0])], (0.0, LENGTH), [SIGMA0, 0.0],
-                    rtol=1e-10, atol=1e-14, dense_output=True)
+    return solve_ivp(lambda s, u: [u[1], perveance / (4.0 * u[0])], (0.0, LENGTH), [SIGMA0, 0.0],
+                     rtol=1e-10, atol=1e-14, dense_output=True)
+
+
+def test_2d_cold_beam_follows_the_envelope_equation(wakeline, tmp_path):
+    """A cold, uniform round beam expands as sigma'' = K/(4 sigma), K = 2 I/(I0 (beta gamma)^3)."""
+    wakeline.run_deck(DECK_2D, cwd=tmp_path).assert_ok()
+    table = read_table(tmp_path / "diags" / "reduced_beam_characteristics.0")
+    sol = cold_round_beam_envelope()
     s = table["s"].to_numpy()
     expected = sol.sol(s)[0]
     assert expected[-1] > 1.5 * SIGMA0  # a strong effect
@@ -90,12 +95,7 @@ def test_2p5d_long_uniform_bunch_equals_the_2d_beam(wakeline, tmp_path):
                      "amr.n_cell": "64 64 1", "algo.space_charge.num_longitudinal_bins": 50})
     wakeline.run_deck(deck, cwd=tmp_path).assert_ok()
     table = read_table(tmp_path / "diags" / "reduced_beam_characteristics.0")
-    gamma = 1.0 + KINETIC_MEV * 1e6 * Q_E / (M_P * C_LIGHT**2)
-    bg = math.sqrt(gamma**2 - 1.0)
-    i0 = 4.0 * math.pi * EPS0 * M_P * C_LIGHT**3 / Q_E
-    perveance = 2.0 * CURRENT_A / (i0 * bg**3)
-    sol = solve_ivp(lambda s, u: [u[1], perveance / (4.0 * u[0])], (0.0, LENGTH), [SIGMA0, 0.0],
-                    rtol=1e-10, atol=1e-14, dense_output=True)
+    sol = cold_round_beam_envelope()
     expected = sol.sol(table["s"].to_numpy())[0]
     np.testing.assert_allclose(table["sigma_x"], expected, rtol=0.01)
     # The ends of the bunch, where the line density falls, are pushed outwards along the bunch.
