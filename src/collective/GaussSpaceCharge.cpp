@@ -1,6 +1,5 @@
 #include "collective/GaussSpaceCharge.hpp"
 
-#include <omp.h>
 
 #include <algorithm>
 #include <cmath>
@@ -38,7 +37,10 @@ double ein(double x) {
   return std::log(x) + std::numbers::egamma + e1;
 }
 
-// Weighted moments of the alive particles in fixed-t coordinates.
+// Weighted moments of the alive particles in fixed-t coordinates. The sums here and in the line
+// density run in particle order on one thread: a floating-point sum depends on its order, and a
+// run must give the same bits at any thread count. They are O(N), against O(N gauss_nint) for the
+// fields, which run on all threads.
 struct BeamMoments {
   double weight = 0.0;                    // sum of w
   std::array<double, 3> mean{}, sigma{};  // x, y, z (m)
@@ -49,7 +51,6 @@ BeamMoments moments(const Particles& beam) {
   const std::int64_t n = static_cast<std::int64_t>(beam.size());
   double sw = 0.0, sx = 0.0, sy = 0.0, sz = 0.0;
   double zmin = std::numeric_limits<double>::infinity(), zmax = -zmin;
-#pragma omp parallel for reduction(+ : sw, sx, sy, sz) reduction(min : zmin) reduction(max : zmax)
   for (std::int64_t i = 0; i < n; ++i) {
     if (beam.id[i] <= 0) continue;
     const double w = beam.w[i];
@@ -62,7 +63,6 @@ BeamMoments moments(const Particles& beam) {
   const double mx = sx / sw, my = sy / sw, mz = sz / sw;
   // Second pass about the mean: no cancellation for a beam far from the reference.
   double vx = 0.0, vy = 0.0, vz = 0.0;
-#pragma omp parallel for schedule(static) reduction(+ : vx, vy, vz)
   for (std::int64_t i = 0; i < n; ++i) {
     if (beam.id[i] <= 0) continue;
     const double w = beam.w[i], dx = beam.x[i] - mx, dy = beam.y[i] - my, dz = beam.t[i] - mz;
@@ -74,7 +74,7 @@ BeamMoments moments(const Particles& beam) {
 }
 
 // The lab line density (C/m) and its slope (C/m^2) on n nodes spanning [z_min, z_max]: cloud-in-
-// cell deposition of w * charge per particle, per-thread histograms summed afterwards.
+// cell deposition of w * charge per particle.
 struct LineDensity {
   double z0 = 0.0, h = 1.0;
   std::vector<double> lambda, slope;
@@ -85,26 +85,17 @@ LineDensity line_density(const Particles& beam, double charge_per_weight, double
   LineDensity ld;
   const int nb = std::max(nodes, 2);
   ld.z0 = z_min, ld.h = (z_max - z_min) / (nb - 1);
-  const int threads = omp_get_max_threads();
-  std::vector<double> hist(static_cast<std::size_t>(threads) * nb, 0.0);
   const std::int64_t n = static_cast<std::int64_t>(beam.size());
   const double inv_h = 1.0 / ld.h;
-#pragma omp parallel
-  {
-    double* mine = hist.data() + static_cast<std::size_t>(omp_get_thread_num()) * nb;
-#pragma omp for schedule(static)
-    for (std::int64_t i = 0; i < n; ++i) {
-      if (beam.id[i] <= 0) continue;
-      const double u = (beam.t[i] - ld.z0) * inv_h;
-      const int k = std::clamp(static_cast<int>(std::floor(u)), 0, nb - 2);
-      const double f = std::clamp(u - k, 0.0, 1.0), q = beam.w[i] * charge_per_weight;
-      mine[k] += (1.0 - f) * q;
-      mine[k + 1] += f * q;
-    }
-  }
   ld.lambda.assign(nb, 0.0);
-  for (int t = 0; t < threads; ++t)
-    for (int k = 0; k < nb; ++k) ld.lambda[k] += hist[static_cast<std::size_t>(t) * nb + k];
+  for (std::int64_t i = 0; i < n; ++i) {
+    if (beam.id[i] <= 0) continue;
+    const double u = (beam.t[i] - ld.z0) * inv_h;
+    const int k = std::clamp(static_cast<int>(std::floor(u)), 0, nb - 2);
+    const double f = std::clamp(u - k, 0.0, 1.0), q = beam.w[i] * charge_per_weight;
+    ld.lambda[k] += (1.0 - f) * q;
+    ld.lambda[k + 1] += f * q;
+  }
   for (int k = 0; k < nb; ++k) ld.lambda[k] *= inv_h;
   // The end nodes collect charge from half a cell only.
   ld.lambda.front() *= 2.0, ld.lambda.back() *= 2.0;
@@ -219,8 +210,7 @@ void gauss_space_charge_kick(Particles& beam, const RefPart& ref, double L,
   const std::int64_t n = static_cast<std::int64_t>(beam.size());
   std::int64_t alive = 0;
   double weights = 0.0;
-#pragma omp parallel for schedule(static) reduction(+ : alive, weights)
-  for (std::int64_t i = 0; i < n; ++i) {
+  for (std::int64_t i = 0; i < n; ++i) {  // in order, one thread: see moments()
     if (beam.id[i] <= 0) continue;
     ++alive;
     weights += beam.w[i];

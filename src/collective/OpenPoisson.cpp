@@ -1,12 +1,17 @@
 #include "collective/OpenPoisson.hpp"
 
 #include <fftw3.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <mutex>
 #include <stdexcept>
+#include <string>
 
 #include "core/Constants.hpp"
 #include "core/ParallelFor.hpp"
@@ -44,6 +49,57 @@ int fft_friendly_half(int n) {
 std::mutex& planner_mutex() {  // FFTW's planner is not thread-safe
   static std::mutex m;
   return m;
+}
+
+// FFTW wisdom: the measured plans, remembered between runs. FFTW_MEASURE times candidate
+// algorithms and keeps the fastest, so two runs that measure afresh may pick different ones and
+// round differently. Reusing the remembered plans keeps runs bit-reproducible (and skips the
+// measuring). The file is WAKELINE_FFTW_WISDOM if set, else $XDG_CACHE_HOME/wakeline/fftw-wisdom
+// or ~/.cache/wakeline/fftw-wisdom. Where no file can be kept, plans are made with
+// FFTW_ESTIMATE, which is deterministic (and slower to run).
+std::string wisdom_file() {
+  if (const char* env = std::getenv("WAKELINE_FFTW_WISDOM")) return env;  // "" disables it
+  std::filesystem::path dir;
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg != '\0') {
+    dir = xdg;
+  } else if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
+    dir = std::filesystem::path(home) / ".cache";
+  } else {
+    return "";
+  }
+  return (dir / "wakeline" / "fftw-wisdom").string();
+}
+
+// Loads the wisdom once per process; returns whether measured plans can be remembered.
+bool load_wisdom() {
+  static const bool usable = [] {
+    const std::string file = wisdom_file();
+    if (file.empty()) return false;
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(file).parent_path(), ec);
+    if (std::filesystem::exists(file)) fftw_import_wisdom_from_filename(file.c_str());
+    // Writable? (Checked by writing, as the save will.)
+    const std::string probe = file + ".probe." + std::to_string(::getpid());
+    FILE* f = std::fopen(probe.c_str(), "w");
+    if (f == nullptr) return false;
+    std::fclose(f);
+    std::remove(probe.c_str());
+    return true;
+  }();
+  return usable;
+}
+
+// Saves the wisdom (new plans included) atomically: written aside, then renamed into place.
+void save_wisdom() {
+  const std::string file = wisdom_file();
+  const std::string tmp = file + ".tmp." + std::to_string(::getpid());
+  if (fftw_export_wisdom_to_filename(tmp.c_str()) != 0) {
+    std::error_code ec;
+    std::filesystem::rename(tmp, file, ec);
+    if (ec) std::remove(tmp.c_str());
+  } else {
+    std::remove(tmp.c_str());
+  }
 }
 
 }  // namespace
@@ -197,7 +253,8 @@ struct OpenPoisson::Plans {
     constexpr int kColumns = 32;  // z lines per execution: 32 x 16 B = two cache lines per point
     std::lock_guard lock(planner_mutex());
     // Measured plans overwrite the buffers, which hold nothing yet.
-    const unsigned flags = FFTW_MEASURE;
+    const bool remembered = load_wisdom();
+    const unsigned flags = remembered ? FFTW_MEASURE : FFTW_ESTIMATE;
     // x: the rows holding charge (y < ny) of the planes holding charge (z < nz).
     plan_lines(x_forward, LineKind::r2c, px, 1, n[1], 2 * hx, n[1], n[2],
                2 * static_cast<std::ptrdiff_t>(plane), work, flags);
@@ -213,13 +270,14 @@ struct OpenPoisson::Plans {
     }
     // The Green's function's DCT-I, axis by axis (offsets need not keep FFTW's alignment).
     const int gx = half[0] + 1, gy = half[1] + 1, gz = dims == 3 ? half[2] + 1 : 1;
-    const unsigned gflags = FFTW_MEASURE | FFTW_UNALIGNED;
+    const unsigned gflags = flags | FFTW_UNALIGNED;
     plan_lines(green_x, LineKind::redft00, gx, 1, gy, gx, gy, gz, static_cast<std::ptrdiff_t>(gx) * gy, green,
                gflags);
     plan_lines(green_y, LineKind::redft00, gy, gx, gx, 1, gx, gz, static_cast<std::ptrdiff_t>(gx) * gy, green,
                gflags);
     if (dims == 3)
       plan_lines(green_z, LineKind::redft00, gz, gx * gy, gx * gy, 1, kColumns, 1, 0, green, gflags);
+    if (remembered) save_wisdom();
   }
   ~Plans() {
     fftw_free(work);

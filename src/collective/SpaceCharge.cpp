@@ -138,16 +138,34 @@ void SpaceChargeSolver::deposit(const Particles& beam, double charge_per_weight,
   thread_rho_.resize(static_cast<std::size_t>(threads));
   const std::int64_t n = static_cast<std::int64_t>(beam.size());
   const auto& m = mesh_;
+  // The charge is accumulated in fixed point: integer sums do not depend on their order, so the
+  // deposited grid, and with it the whole run, is bit-identical at any thread count. The scale
+  // is set from the largest particle charge and the particle count (a max and a count are exact
+  // in any order, where a floating-point sum would not be): no node can pass 2^60, and each
+  // contribution is rounded to 2^-61 of that bound, far below the particle noise.
+  double largest = 0.0;
+  std::int64_t count = 0;
+#pragma omp parallel for reduction(max : largest) reduction(+ : count)
+  for (std::int64_t i = 0; i < n; ++i) {
+    if (beam.id[i] <= 0) continue;
+    largest = std::max(largest, std::fabs(beam.w[i] * charge_per_weight + charge_per_particle));
+    ++count;
+  }
+  rho_.assign(cells, 0.0);
+  if (!(largest > 0.0)) return;
+  const double to_fixed = 0x1.0p60 / (largest * static_cast<double>(count));
+  const double to_density = inv_vol / to_fixed;
+  const auto fixed = [](double v) { return static_cast<std::int64_t>(v + std::copysign(0.5, v)); };
   // Each thread deposits its share of the particles into its own grid; the grids are summed.
 #pragma omp parallel num_threads(threads)
   {
-    std::vector<double>& grid = thread_rho_[static_cast<std::size_t>(omp_get_thread_num())];
-    grid.assign(cells, 0.0);
+    std::vector<std::int64_t>& grid = thread_rho_[static_cast<std::size_t>(omp_get_thread_num())];
+    grid.assign(cells, 0);
     with_order(settings_.particle_shape, [&]<int Order>() {
 #pragma omp for schedule(static)
       for (std::int64_t i = 0; i < n; ++i) {
         if (beam.id[i] <= 0) continue;
-        const double q = (beam.w[i] * charge_per_weight + charge_per_particle) * inv_vol;
+        const double q = (beam.w[i] * charge_per_weight + charge_per_particle) * to_fixed;
         const double ux = (beam.x[i] - m.lo[0]) / m.h[0], uy = (beam.y[i] - m.lo[1]) / m.h[1];
         const Shape<Order> sx(ux), sy(uy);
         if (sx.base < 0 || sy.base < 0 || sx.base + Order >= nx || sy.base + Order >= ny) continue;
@@ -157,26 +175,26 @@ void SpaceChargeSolver::deposit(const Particles& beam, double charge_per_weight,
           for (int c = 0; c <= Order; ++c) {
             for (int b = 0; b <= Order; ++b) {
               const double wzy = q * sz.w[c] * sy.w[b];
-              double* row = &grid[(static_cast<std::size_t>(sz.base + c) * ny + sy.base + b) * nx + sx.base];
-              for (int a = 0; a <= Order; ++a) row[a] += wzy * sx.w[a];
+              std::int64_t* row =
+                  &grid[(static_cast<std::size_t>(sz.base + c) * ny + sy.base + b) * nx + sx.base];
+              for (int a = 0; a <= Order; ++a) row[a] += fixed(wzy * sx.w[a]);
             }
           }
         } else {
           for (int b = 0; b <= Order; ++b) {
-            double* row = &grid[static_cast<std::size_t>(sy.base + b) * nx + sx.base];
-            for (int a = 0; a <= Order; ++a) row[a] += q * sy.w[b] * sx.w[a];
+            std::int64_t* row = &grid[static_cast<std::size_t>(sy.base + b) * nx + sx.base];
+            for (int a = 0; a <= Order; ++a) row[a] += fixed(q * sy.w[b] * sx.w[a]);
           }
         }
       }
     });
   }
-  rho_.assign(cells, 0.0);
   const std::int64_t total = static_cast<std::int64_t>(cells);
 #pragma omp parallel for schedule(static)
   for (std::int64_t c = 0; c < total; ++c) {
-    double s = 0.0;
-    for (const auto& grid : thread_rho_) s += grid[static_cast<std::size_t>(c)];
-    rho_[static_cast<std::size_t>(c)] = s;
+    std::int64_t sum = 0;
+    for (const auto& grid : thread_rho_) sum += grid[static_cast<std::size_t>(c)];
+    rho_[static_cast<std::size_t>(c)] = static_cast<double>(sum) * to_density;
   }
 }
 

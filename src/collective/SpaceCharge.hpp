@@ -1,6 +1,7 @@
 #pragma once
 #include <array>
 #include <cmath>
+#include <cstdint>
 #include <vector>
 
 #include "collective/OpenPoisson.hpp"
@@ -94,7 +95,7 @@ class SpaceChargeSolver {
   OpenPoisson poisson_;
   std::vector<double> rho_, phi_;
   std::array<std::vector<double>, 3> field_;
-  std::vector<std::vector<double>> thread_rho_;
+  std::vector<std::vector<std::int64_t>> thread_rho_;  // per-thread fixed-point charge (see deposit)
   SpaceChargeTimings timings_;
 };
 

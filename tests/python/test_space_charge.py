@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
+import pytest
 from scipy.integrate import solve_ivp
 
 from wakeline_helpers import C_LIGHT, Q_E, listing, read_table, set_keys
@@ -158,3 +160,24 @@ def test_gauss2p5d_runs_and_its_keys_are_read(wakeline, tmp_path):
     assert "gauss" not in result.stderr  # no 'has no effect' notice for its keys
     final = read_table(tmp_path / "diags" / "reduced_beam_characteristics_final.0").iloc[-1]
     assert final["sigma_x"] > 1.1 * 4.472135955e-4
+
+
+@pytest.mark.parametrize("model", ["3D", "2p5D", "Gauss3D", "Gauss2p5D"])
+def test_space_charge_runs_are_bit_identical_at_any_thread_count(wakeline, tmp_path, model):
+    """The deposit sums in fixed point, other sums run in order, and the FFT plans are remembered
+    (or estimated), so a run with space charge gives the same bits with 1 and 2 threads."""
+    deck = set_keys(DECK_GAUSS, {"algo.space_charge": model, "lattice.nslice": 5, "beam.npart": 5000,
+                                 "diag.slice_step_diagnostics": "true", "amr.n_cell": "32 32 16"})
+    plans = [("measured", str(tmp_path / "wisdom")), ("estimated", "")] if model == "3D" else [("", "")]
+    for label, wisdom in plans:
+        env = dict(os.environ, WAKELINE_FFTW_WISDOM=wisdom)
+        outputs = []
+        for threads in ("1", "2"):
+            folder = tmp_path / f"{label}{threads}"
+            folder.mkdir()
+            (folder / "deck.in").write_text(deck)
+            wakeline.run("deck.in", "--threads", threads, cwd=folder, env=env).assert_ok()
+            outputs.append((folder / "diags" / "reduced_beam_characteristics.0").read_text())
+        assert outputs[0] == outputs[1], label
+    if model == "3D":
+        assert (tmp_path / "wisdom").exists()  # the measured plans were remembered
