@@ -88,7 +88,7 @@ struct ChromaticMap {
   // Calls f with this map as a ChromaticMapOf<KindX, KindY> for its own plane kinds (the tracker
   // does this once per block of particles, so that each loop evaluates only what it needs).
   template <class F>
-  void with_plane_kinds(F&& f) const;
+  void specialized(F&& f) const;
 
   static ChromaticMap make(const RefPart& ref, double L, double kx, double ky) {
     const double bg = ref.beta_gamma();
@@ -96,7 +96,7 @@ struct ChromaticMap {
   }
 };
 
-// ChromaticMap with its plane kinds fixed at compile time (see with_plane_kinds).
+// ChromaticMap with its plane kinds fixed at compile time (see specialized).
 template <int KindX, int KindY>
 struct ChromaticMapOf {
   ChromaticMap m;
@@ -107,7 +107,7 @@ struct ChromaticMapOf {
 };
 
 template <class F>
-void ChromaticMap::with_plane_kinds(F&& f) const {
+void ChromaticMap::specialized(F&& f) const {
   const auto for_y = [&]<int KindX>() {
     switch (plane_kind(ky)) {
       case kPlaneDrift:

@@ -107,7 +107,37 @@ struct ExactSbendMap {
     // Selected as doubles: g++ 12 does not vectorise a select between two boolean masks.
     return (drift ? (drift_alive ? 1.0 : 0.0) : (bend_alive ? 1.0 : 0.0)) != 0.0;
   }
+
+  // Calls f with the half of the map this slice needs (the tracker does this once per block of
+  // particles): `drift` is the map's, so the loop need not compute both and select.
+  template <class F>
+  void specialized(F&& f) const;
 };
+
+// The two halves of ExactSbendMap, for ExactSbendMap::specialized.
+struct ExactSbendDriftPart {
+  ExactSbendMap m;
+  WL_HOST_DEVICE WL_FORCE_INLINE bool operator()(double& x, double& px, double& y, double& py, double& t,
+                                                 double& pt) const {
+    return bends::exact_drift_step(m.slice_ds, m.ibeta, m.ibetagam2, x, px, y, py, t, pt);
+  }
+};
+struct ExactSbendBendPart {
+  ExactSbendMap m;
+  WL_HOST_DEVICE WL_FORCE_INLINE bool operator()(double& x, double& px, double& y, double& py, double& t,
+                                                 double& pt) const {
+    return bends::exact_bend_step(m.rc, m.phi, m.sin_phi, m.cos_phi, m.ibeta, x, px, y, py, t, pt);
+  }
+};
+
+template <class F>
+void ExactSbendMap::specialized(F&& f) const {
+  if (drift) {
+    f(ExactSbendDriftPart{*this});
+  } else {
+    f(ExactSbendBendPart{*this});
+  }
+}
 
 // phi_deg is the bend angle of the whole element in degrees. The radius is Brho/B when B != 0
 // (B in T; Brho is signed, so an electron in B > 0 bends toward +x), otherwise ds/phi. Each

@@ -15,6 +15,9 @@ constexpr bool kMapReportsLoss =
     std::is_same_v<bool, decltype(std::declval<const Map&>()(
                              std::declval<double&>(), std::declval<double&>(), std::declval<double&>(),
                              std::declval<double&>(), std::declval<double&>(), std::declval<double&>()))>;
+// Maps that hand the tracker a specialised version of themselves (see with_kernel).
+template <class Map>
+constexpr bool kSpecialized = requires(const Map& m) { m.specialized([](const auto&) {}); };
 }  // namespace
 
 SliceStep SliceStep::make(const Element& element, const RefPart& before, const RefPart& after) {
@@ -112,10 +115,11 @@ void with_kernel(const SliceStep& step, const ParticleView& v, F&& f) {
   std::visit(
       [&](const auto& map) {
         using Map = std::decay_t<decltype(map)>;
-        if constexpr (std::is_same_v<Map, elements::ChromaticMap>) {
-          // Drift, focusing or defocusing per plane is the map's, not the particle's: resolved
-          // here, once per block, so the loop evaluates only the functions its planes need.
-          map.with_plane_kinds(run);
+        if constexpr (kSpecialized<Map>) {
+          // What varies per map rather than per particle (a chromatic plane's sign of k, an exact
+          // bend slice that is a drift) is resolved here, once per block, so that the loop over
+          // particles computes only what it needs and has no branch.
+          map.specialized(run);
         } else if constexpr (!std::is_same_v<Map, std::monostate>) {
           run(map);
         }
