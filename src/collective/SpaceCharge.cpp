@@ -282,12 +282,11 @@ struct LineDensity {
 
   LineDensity(const Particles& beam, double charge_per_weight, double beta, int bins) {
     const std::int64_t n = static_cast<std::int64_t>(beam.size());
-    double lo = std::numeric_limits<double>::infinity(), hi = -lo, total_w = 0.0;
-#pragma omp parallel for reduction(min : lo) reduction(max : hi) reduction(+ : total_w)
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+#pragma omp parallel for reduction(min : lo) reduction(max : hi)
     for (std::int64_t i = 0; i < n; ++i) {
       if (beam.id[i] <= 0) continue;
       lo = std::min(lo, beam.t[i]), hi = std::max(hi, beam.t[i]);
-      total_w += beam.w[i];
     }
     if (!(hi > lo)) throw RunError("space charge (2p5D): the bunch has no length (all particles at one t)");
     dt = (hi - lo) / (bins - 1), t0 = lo;
@@ -302,7 +301,6 @@ struct LineDensity {
       counts[static_cast<std::size_t>(b)] += (1.0 - f) * beam.w[i];
       counts[static_cast<std::size_t>(b) + 1] += f * beam.w[i];
     }
-    (void)total_w;
     lambda.resize(counts.size());
     // Charge per unit t, then per unit z: dQ/dz = (dQ/dt) / beta.
     for (std::size_t b = 0; b < counts.size(); ++b) lambda[b] = counts[b] * charge_per_weight / (dt * beta);

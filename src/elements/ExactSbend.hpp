@@ -74,20 +74,6 @@ inline Matrix6 drift_matrix(double L, double beta_gamma) {
   return r;
 }
 
-// Reference push through a circular arc of radius rc and angle theta; s advances by `ds`
-// (ExactSbend advances s by ds/nslice even when the arc length rc * theta differs).
-inline void push_reference_arc(RefPart& ref, double rc, double theta, double ds) {
-  const double B = ref.beta_gamma() / rc;
-  const double px = ref.px, pz = ref.pz;
-  ref.px = px * std::cos(theta) - pz * std::sin(theta);
-  ref.pz = pz * std::cos(theta) + px * std::sin(theta);
-  ref.x += (ref.pz - pz) / B;
-  ref.z -= (ref.px - px) / B;
-  ref.y += (theta / B) * ref.py;
-  ref.t -= (theta / B) * ref.pt;
-  ref.s += ds;
-}
-
 }  // namespace bends
 
 struct ExactSbendMap {
@@ -166,7 +152,7 @@ struct ExactSbend : ElementCommon {
     if (is_drift(ref)) {
       push_reference_straight(ref, slice_ds());
     } else {
-      bends::push_reference_arc(ref, radius(ref), slice_angle(ref), slice_ds());
+      push_reference_arc(ref, radius(ref), slice_angle(ref), slice_ds());
     }
   }
   [[nodiscard]] ExactSbendMap particle_map(const RefPart& ref) const {

@@ -42,9 +42,10 @@ inline void push_reference_straight(RefPart& ref, double L) {
   ref.s += L;
 }
 
-// Reference push through a slice of a sector bend of radius rc (positive rc bends toward -x).
-inline void push_reference_bend(RefPart& ref, double L, double rc) {
-  const double theta = L / rc;
+// Reference push through a circular arc of radius rc and angle theta (positive rc bends toward
+// -x); s advances by `ds` (ExactSbend advances s by ds/nslice even when the arc length rc * theta
+// differs).
+inline void push_reference_arc(RefPart& ref, double rc, double theta, double ds) {
   const double B = ref.beta_gamma() / rc;
   const double px = ref.px, pz = ref.pz;
   ref.px = px * std::cos(theta) - pz * std::sin(theta);
@@ -53,8 +54,11 @@ inline void push_reference_bend(RefPart& ref, double L, double rc) {
   ref.z -= (ref.px - px) / B;
   ref.y += (theta / B) * ref.py;
   ref.t -= (theta / B) * ref.pt;
-  ref.s += L;
+  ref.s += ds;
 }
+
+// Reference push through a slice of length L of a sector bend of radius rc.
+inline void push_reference_bend(RefPart& ref, double L, double rc) { push_reference_arc(ref, rc, L / rc, L); }
 
 // Rotates the reference momentum in the x-z plane by theta (thin dipole kick).
 inline void rotate_reference_momentum(RefPart& ref, double theta) {
