@@ -2,6 +2,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "core/Matrix6.hpp"
@@ -45,8 +46,32 @@ struct ThermalParameters {
   double halo = 0.0;            // halo fraction in [0, 1]
 };
 
+// Where particles given at one time in the lab frame (an openPMD file from WarpX, Wake-T, ...) are
+// taken to ImpactX's fixed-s coordinates: the plane z = const that the reference particle crosses at the
+// file's time (see io::import_beam and docs/user-guide/openpmd.md).
+struct ReferencePlane {
+  enum class Kind {
+    automatic,  // the file's own reference (attribute s_ref, Wakeline's lab layout), else mean
+    mean,       // the particles' weighted mean z
+    given       // z below (m, absolute: position + positionOffset)
+  };
+  Kind kind = Kind::automatic;
+  double z = 0.0;
+};
+
+// beam.distribution = openPMD: the beam is one species of one iteration of an openPMD file
+// (keys beam.openpmd_path, beam.openpmd_iteration, beam.openpmd_species, beam.openpmd_reference_plane).
+struct OpenPMDBeamSource {
+  std::string path;          // a file, or a fileBased pattern such as "diags/openPMD/monitor_%06T.h5"
+  long long iteration = -1;  // -1: the last
+  std::string species;       // "": "beam" if present, else the only species
+  ReferencePlane plane;
+};
+
 struct Distribution {
   DistributionKind kind = DistributionKind::waterbag;
+  // Set for beam.distribution = openPMD (kind is then `empty`: nothing is sampled).
+  std::optional<OpenPMDBeamSource> openpmd;
   std::array<PlaneParameters, 3> planes{};   // x, y, t
   std::array<double, 6> mean{};              // x, px, y, py, t, pt
   std::array<double, 4> dispersion{};        // dispX, dispPx, dispY, dispPy

@@ -77,8 +77,7 @@ void merge_into(const fs::path& from, const fs::path& to) {
 
 }  // namespace
 
-std::vector<std::pair<std::string, double>> reference_attributes(const Simulation& sim) {
-  const RefPart& r = sim.ref;
+std::vector<std::pair<std::string, double>> reference_attributes(const RefPart& r, int period) {
   return {{"beta_ref", r.beta()},
           {"gamma_ref", r.gamma()},
           {"beta_gamma_ref", r.beta_gamma()},
@@ -94,17 +93,26 @@ std::vector<std::pair<std::string, double>> reference_attributes(const Simulatio
           {"mass_ref", r.mass},
           {"charge_ref", r.charge},
           {"gyromagnetic_anomaly_ref", r.gyromagnetic_anomaly},
-          {"period", static_cast<double>(sim.period)}};
+          {"period", static_cast<double>(period)}};
 }
 
-std::vector<std::pair<std::string, double>> beam_attributes(const Simulation& sim, const Particles& beam,
-                                                            bool with_eigenemittances) {
-  auto a = reference_attributes(sim);
-  for (auto& kv : compute_moments(beam, sim.ref).named_values(with_eigenemittances)) {
+std::vector<std::pair<std::string, double>> reference_attributes(const Simulation& sim) {
+  return reference_attributes(sim.ref, sim.period);
+}
+
+std::vector<std::pair<std::string, double>> beam_attributes(const RefPart& ref, const Particles& beam,
+                                                            int period, bool with_eigenemittances) {
+  auto a = reference_attributes(ref, period);
+  for (auto& kv : compute_moments(beam, ref).named_values(with_eigenemittances)) {
     if (auto old = legacy_name(kv.first)) a.emplace_back(std::move(*old), kv.second);
     a.push_back(std::move(kv));
   }
   return a;
+}
+
+std::vector<std::pair<std::string, double>> beam_attributes(const Simulation& sim, const Particles& beam,
+                                                            bool with_eigenemittances) {
+  return beam_attributes(sim.ref, beam, sim.period, with_eigenemittances);
 }
 
 DiagnosticsWriter::DiagnosticsWriter(DiagnosticsOptions options, std::string software_version)
@@ -154,6 +162,8 @@ void DiagnosticsWriter::monitor(const elements::BeamMonitor& m, const Simulation
   const auto attrs =
       m.write_moments ? beam_attributes(sim, sim.beam, options_.eigenemittances) : reference_attributes(sim);
   BeamFrame frame = make_frame(sim.beam, sim, attrs);
+  LabArrays lab;
+  if (m.layout == BeamLayout::lab) make_lab_frame(sim.beam, sim.ref, lab, frame);
   std::vector<double> h, inv;
   if (m.lens_invariants) {
     const LensInvariants invariants{m.alpha, m.beta, m.tn, m.cn};

@@ -68,5 +68,9 @@ std::vector<std::pair<std::string, double>> beam_attributes(const Simulation& si
                                                             bool with_eigenemittances = false);
 // Only the reference-particle part (and the period) of beam_attributes.
 std::vector<std::pair<std::string, double>> reference_attributes(const Simulation& sim);
+// The same from a reference particle and a period number (for a beam outside a Simulation).
+std::vector<std::pair<std::string, double>> reference_attributes(const RefPart& ref, int period);
+std::vector<std::pair<std::string, double>> beam_attributes(const RefPart& ref, const Particles& beam,
+                                                            int period, bool with_eigenemittances = false);
 
 }  // namespace wakeline::io

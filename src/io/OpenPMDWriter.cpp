@@ -2,7 +2,9 @@
 
 #include <hdf5.h>
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <ctime>
 #include <filesystem>
 #include <initializer_list>
@@ -10,7 +12,9 @@
 #include <type_traits>
 #include <utility>
 
+#include "core/Constants.hpp"
 #include "core/Error.hpp"
+#include "io/Diagnostics.hpp"
 
 namespace wakeline::io {
 namespace {
@@ -25,6 +29,10 @@ using UnitDimension = std::array<double, 7>;
 constexpr UnitDimension kDimensionless{};
 constexpr UnitDimension kLength{1, 0, 0, 0, 0, 0, 0};
 constexpr UnitDimension kChargePerMass{0, -1, 1, 1, 0, 0, 0};  // C/kg = A s kg^-1
+constexpr UnitDimension kMomentum{1, 1, -1, 0, 0, 0, 0};       // kg m s^-1
+constexpr UnitDimension kCharge{0, 0, 1, 1, 0, 0, 0};          // C = A s
+constexpr UnitDimension kMass{0, 1, 0, 0, 0, 0, 0};
+constexpr UnitDimension kTime{0, 0, 1, 0, 0, 0, 0};
 
 [[noreturn]] void fail(const std::string& what) { throw RunError("openPMD/HDF5: " + what); }
 
@@ -124,30 +132,47 @@ void scalar_record(hid_t species, const std::string& name, hid_t type, std::size
   component_attributes(dset.get());
 }
 
-constexpr std::array<const char*, 3> kComponents{"x", "y", "t"};  // s-based tracking, as ImpactX
+using Components = std::array<const char*, 3>;
+constexpr Components kImpactXComponents{"x", "y", "t"};  // s-based tracking, as ImpactX
+constexpr Components kLabComponents{"x", "y", "z"};
 
 void vector_record(hid_t species, const std::string& name, std::size_t n,
-                   const std::array<const double*, 3>& data, const UnitDimension& dim) {
+                   const std::array<const double*, 3>& data, const UnitDimension& dim,
+                   const Components& components) {
   Handle record = make_group(species, name);
   record_attributes(record.get(), dim);
-  for (std::size_t c = 0; c < kComponents.size(); ++c) {
-    Handle dset = write_dataset(record.get(), kComponents[c], H5T_NATIVE_DOUBLE, n, data[c]);
+  for (std::size_t c = 0; c < components.size(); ++c) {
+    Handle dset = write_dataset(record.get(), components[c], H5T_NATIVE_DOUBLE, n, data[c]);
     component_attributes(dset.get());
   }
 }
 
 // openPMD constant record components: an empty group with `value` and `shape` in place of a
 // dataset. ImpactX stores the reference particle's x, y, t this way as positionOffset.
+void constant_component(hid_t parent, const std::string& name, std::size_t n, double value) {
+  Handle component = make_group(parent, name);
+  attribute(component.get(), "value", H5T_NATIVE_DOUBLE, value);
+  array_attribute(component.get(), "shape", H5T_NATIVE_UINT64, std::array<std::uint64_t, 1>{n});
+  component_attributes(component.get());
+}
+
 void constant_vector_record(hid_t species, const std::string& name, std::size_t n,
-                            const std::array<double, 3>& values, const UnitDimension& dim) {
+                            const std::array<double, 3>& values, const UnitDimension& dim,
+                            const Components& components) {
   Handle record = make_group(species, name);
   record_attributes(record.get(), dim);
-  for (std::size_t c = 0; c < kComponents.size(); ++c) {
-    Handle component = make_group(record.get(), kComponents[c]);
-    attribute(component.get(), "value", H5T_NATIVE_DOUBLE, values[c]);
-    array_attribute(component.get(), "shape", H5T_NATIVE_UINT64, std::array<std::uint64_t, 1>{n});
-    component_attributes(component.get());
-  }
+  for (std::size_t c = 0; c < components.size(); ++c)
+    constant_component(record.get(), components[c], n, values[c]);
+}
+
+// A scalar record that is one constant component (the record group carries both sets of attributes).
+void constant_scalar_record(hid_t species, const std::string& name, std::size_t n, double value,
+                            const UnitDimension& dim) {
+  Handle component = make_group(species, name);
+  attribute(component.get(), "value", H5T_NATIVE_DOUBLE, value);
+  array_attribute(component.get(), "shape", H5T_NATIVE_UINT64, std::array<std::uint64_t, 1>{n});
+  record_attributes(component.get(), dim);
+  component_attributes(component.get());
 }
 
 // openPMD names records and species with [A-Za-z0-9_]+; readers split other names oddly.
@@ -182,9 +207,13 @@ void validate(std::uint64_t iteration, const BeamFrame& f, const std::set<std::u
   if (!valid_openpmd_name(f.species))
     fail("species name '" + f.species + "' is not a valid openPMD name ([A-Za-z0-9_]+)");
   if (f.n > 0) {
-    for (const void* p : std::initializer_list<const void*>{f.x, f.y, f.t, f.px, f.py, f.pt, f.qm, f.w, f.id})
+    const bool lab = f.layout == BeamLayout::lab;
+    for (const void* p : std::initializer_list<const void*>{f.x, f.y, f.t, f.px, f.py, f.pt,
+                                                            lab ? f.weight : f.qm, f.w, f.id})
       if (p == nullptr) fail("BeamFrame has n = " + std::to_string(f.n) + " but a null particle array");
   }
+  if (f.layout == BeamLayout::lab && !(f.mass > 0.0))
+    fail("a lab-layout BeamFrame needs the particle mass (> 0)");
   std::set<std::string> names;
   for (const auto& attr : f.attributes) {
     if (attr.first.empty()) fail("empty species attribute name");
@@ -193,6 +222,82 @@ void validate(std::uint64_t iteration, const BeamFrame& f, const std::set<std::u
 }
 
 }  // namespace
+
+const char* beam_layout_name(BeamLayout layout) { return layout == BeamLayout::lab ? "lab" : "impactx"; }
+
+std::string species_type_name(const RefPart& ref) {
+  using namespace constants;
+  const auto same = [](double a, double b) { return std::fabs(a - b) <= 1e-9 * std::fabs(b); };
+  if (same(ref.mass, m_e)) {
+    if (same(ref.charge, -q_e)) return "electron";
+    if (same(ref.charge, q_e)) return "positron";
+  }
+  if (same(ref.mass, m_p) && same(ref.charge, q_e)) return "proton";
+  if (same(ref.mass, m_p + 2.0 * m_e) && same(ref.charge, -q_e)) return "H-";
+  return "unknown";
+}
+
+void make_lab_frame(const Particles& beam, const RefPart& ref, LabArrays& a, BeamFrame& f) {
+  const std::size_t n = beam.size();
+  const double mass = ref.mass, c = constants::c;
+  const double p0 = mass * c * ref.beta_gamma();  // kg m/s
+  const double beta0 = ref.beta();
+  const double e0 = ref.gamma() * mass * c * c;  // J
+  for (auto* v : {&a.x, &a.y, &a.z, &a.px, &a.py, &a.pz, &a.weight}) v->resize(n);
+  a.charge.clear();
+  bool uniform_charge = true;
+  for (std::size_t i = 0; i < n; ++i) uniform_charge = uniform_charge && beam.qm[i] == ref.qm();
+  if (!uniform_charge) a.charge.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double px = beam.px[i], py = beam.py[i], pt = beam.pt[i];
+    const double pz2 = 1.0 - 2.0 * pt / beta0 + pt * pt - px * px - py * py;  // (p_z/p0)^2
+    if (!(pz2 > 0.0))
+      fail("particle " + std::to_string(beam.id[i]) +
+           " does not move forward (p_z <= 0): it has no place in a lab frame along the reference orbit");
+    const double pz = std::sqrt(pz2);
+    const double energy = e0 - pt * p0 * c;  // E = E0 - pt p0 c
+    // Back along its straight line by the time t/c it arrives after the reference: v/c = p c / E.
+    const double back = beam.t[i] * p0 * c / energy;  // times (p_i/p0) gives the distance travelled
+    a.x[i] = beam.x[i] - px * back;
+    a.y[i] = beam.y[i] - py * back;
+    a.z[i] = -pz * back;
+    a.px[i] = px * p0, a.py[i] = py * p0, a.pz[i] = pz * p0;
+    const double charge = uniform_charge ? ref.charge : beam.qm[i] * mass;
+    if (!uniform_charge) a.charge[i] = charge;
+    a.weight[i] = std::fabs(charge) * beam.w[i];
+  }
+  f.layout = BeamLayout::lab;
+  f.n = n;
+  f.x = a.x.data(), f.y = a.y.data(), f.t = a.z.data();
+  f.px = a.px.data(), f.py = a.py.data(), f.pt = a.pz.data();
+  f.ref_x = 0.0, f.ref_y = 0.0, f.ref_t = ref.s;
+  f.charge = ref.charge;
+  f.charge_each = uniform_charge ? nullptr : a.charge.data();
+  f.mass = mass;
+  f.weight = a.weight.data();
+  f.species_type = species_type_name(ref);
+  f.time = ref.t / c;  // the lab time of the frame (ImpactX's s-as-time is for the impactx layout)
+}
+
+void write_beam_file(const std::string& path, const Particles& beam, const RefPart& ref, BeamLayout layout,
+                     const std::string& software_version) {
+  BeamFrame f;
+  LabArrays lab;
+  if (layout == BeamLayout::lab) {
+    make_lab_frame(beam, ref, lab, f);
+  } else {
+    f.n = beam.size();
+    f.x = beam.x.data(), f.y = beam.y.data(), f.t = beam.t.data();
+    f.px = beam.px.data(), f.py = beam.py.data(), f.pt = beam.pt.data();
+    f.ref_x = ref.x, f.ref_y = ref.y, f.ref_t = ref.t;
+    f.time = ref.s;  // as a beam monitor: ImpactX's analysis scripts read s there
+  }
+  f.qm = beam.qm.data(), f.w = beam.w.data(), f.id = beam.id.data();
+  f.attributes = beam_attributes(ref, beam, 0);
+  OpenPMDSeriesWriter writer(path, software_version);
+  writer.write_iteration(0, f);
+  writer.commit();
+}
 
 OpenPMDSeriesWriter::OpenPMDSeriesWriter(std::string final_path, std::string software_version,
                                          const std::string& file_pattern)
@@ -261,12 +366,35 @@ void OpenPMDSeriesWriter::write_iteration(std::uint64_t iteration, const BeamFra
   for (const auto& [name, value] : f.attributes) attribute(species.get(), name, H5T_NATIVE_DOUBLE, value);
 
   const hid_t sp = species.get();
-  // Units as the coordinates really are (ImpactX itself leaves every unitDimension at zero):
-  // x, y and t = c*dt are lengths; px, py, pt are normalised to the reference momentum.
-  vector_record(sp, "position", f.n, {f.x, f.y, f.t}, kLength);
-  vector_record(sp, "momentum", f.n, {f.px, f.py, f.pt}, kDimensionless);
-  constant_vector_record(sp, "positionOffset", f.n, {f.ref_x, f.ref_y, f.ref_t}, kLength);
-  scalar_record(sp, "qm", H5T_NATIVE_DOUBLE, f.n, f.qm, kChargePerMass);
+  if (f.layout == BeamLayout::impactx) {
+    // Units as the coordinates really are (ImpactX itself leaves every unitDimension at zero):
+    // x, y and t = c*dt are lengths; px, py, pt are normalised to the reference momentum.
+    vector_record(sp, "position", f.n, {f.x, f.y, f.t}, kLength, kImpactXComponents);
+    vector_record(sp, "momentum", f.n, {f.px, f.py, f.pt}, kDimensionless, kImpactXComponents);
+    constant_vector_record(sp, "positionOffset", f.n, {f.ref_x, f.ref_y, f.ref_t}, kLength,
+                           kImpactXComponents);
+    scalar_record(sp, "qm", H5T_NATIVE_DOUBLE, f.n, f.qm, kChargePerMass);
+  } else {
+    // SI in the lab frame, what WarpX writes; openPMD-viewer needs positionOffset and mass (its
+    // u = p/(m c)), openpmd-beamphysics needs position/momentum {x,y,z}, time and the group attributes
+    // speciesType, numParticles, totalCharge and chargeUnitSI (and reads weight as the macro-charge).
+    vector_record(sp, "position", f.n, {f.x, f.y, f.t}, kLength, kLabComponents);
+    vector_record(sp, "momentum", f.n, {f.px, f.py, f.pt}, kMomentum, kLabComponents);
+    constant_vector_record(sp, "positionOffset", f.n, {f.ref_x, f.ref_y, f.ref_t}, kLength, kLabComponents);
+    if (f.charge_each != nullptr)
+      scalar_record(sp, "charge", H5T_NATIVE_DOUBLE, f.n, f.charge_each, kCharge);
+    else
+      constant_scalar_record(sp, "charge", f.n, f.charge, kCharge);
+    constant_scalar_record(sp, "mass", f.n, f.mass, kMass);
+    constant_scalar_record(sp, "time", f.n, f.time, kTime);
+    scalar_record(sp, "weight", H5T_NATIVE_DOUBLE, f.n, f.weight, kCharge);
+    double total = 0.0;
+    for (std::size_t i = 0; i < f.n; ++i) total += f.weight[i];
+    string_attribute(sp, "speciesType", f.species_type.empty() ? std::string("unknown") : f.species_type);
+    attribute(sp, "numParticles", H5T_NATIVE_UINT64, static_cast<std::uint64_t>(f.n));
+    attribute(sp, "totalCharge", H5T_NATIVE_DOUBLE, total);
+    attribute(sp, "chargeUnitSI", H5T_NATIVE_DOUBLE, 1.0);
+  }
   scalar_record(sp, "weighting", H5T_NATIVE_DOUBLE, f.n, f.w, kDimensionless);
 
   // openPMD 1.1 ids are uint64; our lost particles carry a negated id.

@@ -6,28 +6,69 @@
 #include <utility>
 #include <vector>
 
+#include "core/Particles.hpp"
+#include "core/RefPart.hpp"
+#include "elements/BeamMonitor.hpp"
+
 namespace wakeline::io {
 
+using elements::BeamLayout;
+
+// "impactx" or "lab".
+const char* beam_layout_name(BeamLayout layout);
+
 // One iteration's particle data, borrowed from the caller for the duration of write_iteration().
-// Coordinates follow ImpactX (see core/Particles.hpp): x, y, t in m (t = c*dt), px, py, pt
-// dimensionless, qm in C/kg, w = number of real particles per macroparticle.
+// In the impactx layout the coordinates follow ImpactX (see core/Particles.hpp): x, y, t in m
+// (t = c*dt), px, py, pt dimensionless, qm in C/kg, w = number of real particles per macroparticle.
+// In the lab layout (make_lab_frame fills it) x, y, t hold position/{x,y,z} in m relative to
+// ref_x, ref_y, ref_t = positionOffset/{x,y,z}, and px, py, pt hold momentum/{x,y,z} in kg m/s.
 struct BeamFrame {
+  BeamLayout layout = BeamLayout::impactx;
   std::string species = "beam";
   std::size_t n = 0;
   const double *x{}, *y{}, *t{}, *px{}, *py{}, *pt{}, *qm{}, *w{};  // arrays of length n
-  const std::int64_t* id{};                // written as uint64 record "id" (absolute value)
-  const double* s_lost = nullptr;          // when non-null, written as extra scalar record "s_lost" (m)
+  const std::int64_t* id{};        // written as uint64 record "id" (absolute value)
+  const double* s_lost = nullptr;  // when non-null, written as extra scalar record "s_lost" (m)
   // Further dimensionless per-particle scalar records (e.g. the IOTA invariants "H", "I").
   std::vector<std::pair<std::string, const double*>> extra_records;
   double ref_x = 0, ref_y = 0, ref_t = 0;  // positionOffset/{x,y,t}: reference particle
   // Species-level attributes (s_ref, gamma_ref, ..., mean_x, sigma_x, ...), written as double.
   std::vector<std::pair<std::string, double>> attributes;
   double time = 0;  // iteration "time" attribute, with timeUnitSI = 1
+
+  // Lab layout only (qm is not written there: charge and mass say it).
+  double charge = 0.0, mass = 0.0;      // constant records "charge" (C) and "mass" (kg) of one real particle
+  const double* charge_each = nullptr;  // when non-null: per-particle "charge" record instead (C)
+  const double* weight = nullptr;       // record "weight": macroparticle charge |q| w in C (beamphysics)
+  std::string species_type;             // attribute speciesType ("electron", "proton", "H-", ...)
 };
+
+// The arrays a lab-layout BeamFrame points to (a BeamFrame only borrows).
+struct LabArrays {
+  std::vector<double> x, y, z, px, py, pz, weight, charge;
+};
+
+// Fills `arrays` with `beam` in the lab frame and points `frame` at them (layout, positions, momenta,
+// offsets, charge, mass, weight, speciesType, time; not w, id nor attributes, which the caller sets).
+//
+// The frame is the reference particle's local frame, unrolled along the orbit: x, y transverse, z along
+// the reference trajectory, with positionOffset = (0, 0, ref.s), so position/z + positionOffset/z is the
+// path length. The time is the reference particle's, ref.t / c: each particle, which crosses the plane
+// s = ref.s at the time t/c later than the reference, is taken back along its straight line to that
+// time (x_lab = x - (p_x c/E) t, z_lab = s - (p_z c/E) t). Momenta are p_x = px p0, p_y = py p0,
+// p_z = p0 sqrt(delta^2 - px^2 - py^2) with delta = p/p0 = sqrt(1 - 2 pt/beta0 + pt^2), in kg m/s. Every
+// particle has the reference particle's mass; its charge is qm * mass. Throws RunError for a particle
+// whose p_z is not > 0 (it does not move forward through the plane).
+void make_lab_frame(const Particles& beam, const RefPart& ref, LabArrays& arrays, BeamFrame& frame);
+
+// The openPMD SpeciesType name of the reference particle's species ("electron", "positron", "proton",
+// "H-"), or "unknown" for another mass/charge.
+std::string species_type_name(const RefPart& ref);
 
 // Writes one openPMD 1.1.0 series (HDF5, group-based iteration encoding) in the layout of
 // ImpactX's BeamMonitor: /data/<iteration>/particles/<species>/{position,momentum,positionOffset}/{x,y,t},
-// qm, weighting, id [, s_lost].
+// qm, weighting, id [, s_lost]; or, for a frame with the lab layout, position/momentum/positionOffset
+// {x,y,z}, charge, mass, weighting, weight, time, id and the beamphysics species attributes.
 //
 // The data go to a hidden sibling "<dir>/.<name>.partial" so that a crash or an aborted run never
 // leaves a truncated file under the final name; commit() renames it onto final_path (atomic on
@@ -71,5 +112,14 @@ class OpenPMDSeriesWriter {
   std::set<std::uint64_t> written_;
   bool failed_ = false;
 };
+
+// Writes `beam` (coordinates relative to `ref`) as a single-iteration (0), single-species ("beam") openPMD
+// file at `path` in the given layout; the Python module binds it as Particles.to_openpmd(path, layout).
+// The impactx layout is what a beam monitor writes (species attributes: the reference particle and the
+// reduced beam characteristics); the lab layout (see make_lab_frame) also opens with openPMD-viewer and,
+// as a single iteration and species, with openpmd-beamphysics' ParticleGroup(path). The file appears
+// complete or not at all (written beside it, then renamed). Throws RunError on failure.
+void write_beam_file(const std::string& path, const Particles& beam, const RefPart& ref, BeamLayout layout,
+                     const std::string& software_version);
 
 }  // namespace wakeline::io

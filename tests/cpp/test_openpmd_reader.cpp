@@ -20,7 +20,9 @@
 #include <utility>
 #include <vector>
 
+#include "core/Constants.hpp"
 #include "core/Error.hpp"
+#include "core/RefPart.hpp"
 #include "io/OpenPMDReader.hpp"
 #include "io/OpenPMDWriter.hpp"
 
@@ -477,6 +479,240 @@ TEST(OpenPMDReader, ReadsAFileWrittenByOpenPMDApi) {
     EXPECT_EQ(got.attributes.count("label"), 0u);  // strings are not numeric attributes
   }
   expect_input_error([&] { read_openpmd_beam(path, "k", -1, "beam"); }, "k", path, {"available: electrons"});
+}
+
+// ---- lab-frame input (WarpX, Wake-T, our lab layout) -----------------------------------------
+
+using wakeline::Particles;
+using wakeline::ReferencePlane;
+using wakeline::RefPart;
+using wakeline::io::BeamLayout;
+using wakeline::io::import_beam;
+using wakeline::io::ImportedBeam;
+
+RefPart electron_reference(double kin_MeV) {
+  RefPart ref;
+  ref.set_species("electron");
+  ref.set_kin_energy_MeV(kin_MeV);
+  return ref;
+}
+
+// Lab-frame data of electrons: (x, y, z) in m and (px, py, pz) in kg m/s.
+BeamData lab_data(const std::vector<std::array<double, 6>>& particles, const std::vector<double>& w = {}) {
+  BeamData d;
+  d.layout = BeamLayout::lab;
+  d.species = "electrons";
+  for (const auto& p : particles) {
+    d.x.push_back(p[0]), d.y.push_back(p[1]), d.z.push_back(p[2]);
+    d.px.push_back(p[3]), d.py.push_back(p[4]), d.pz.push_back(p[5]);
+    d.charge.push_back(-wakeline::constants::q_e), d.mass.push_back(wakeline::constants::m_e);
+  }
+  d.w = w;
+  return d;
+}
+
+TEST(OpenPMDImport, LabParticleWithKnownOffsetsGivesAnalyticTAndPt) {
+  using wakeline::constants::c;
+  using wakeline::constants::m_e;
+  const RefPart ref = electron_reference(200.0);
+  const double p0 = m_e * c * ref.beta_gamma();
+  // Kinetic energy 202 MeV: a particle 1 % above in kinetic energy, 0.5 mm behind the plane z = 3 m.
+  const double gamma1 = 1.0 + 202.0 / wakeline::constants::m_e_MeV;
+  const double p1 = m_e * c * std::sqrt(gamma1 * gamma1 - 1.0),
+               beta1 = std::sqrt(1.0 - 1.0 / (gamma1 * gamma1));
+  // A reference-momentum particle 2 mm ahead of the plane with x' = 1 mrad (p_x = 1e-3 p_z).
+  const double pz2 = p0 / std::sqrt(1.0 + 1e-6);
+  const BeamData d = lab_data({{0.0, 0.0, 3.0, 0.0, 0.0, p0},
+                               {1e-4, -2e-4, 3.0 - 5e-4, 0.0, 0.0, p1},
+                               {3e-4, 0.0, 3.0 + 2e-3, 1e-3 * pz2, 0.0, pz2}},
+                              {1e6, 2e6, 3e6});
+  const ReferencePlane plane{ReferencePlane::Kind::given, 3.0};
+  const ImportedBeam got = import_beam(d, ref, plane, "beam.openpmd_path", "f.h5");
+  const Particles& p = got.particles;
+  ASSERT_EQ(p.size(), 3u);
+  EXPECT_EQ(got.plane_z, 3.0);
+  // The reference itself: all zero.
+  for (const double v : {p.x[0], p.y[0], p.t[0], p.px[0], p.py[0]}) EXPECT_EQ(v, 0.0);
+  EXPECT_NEAR(p.pt[0], 0.0, 1e-15);
+  // Behind by 0.5 mm at speed beta1 c: it arrives 0.5 mm / beta1 later (t = c dt), 1 % more kinetic energy.
+  EXPECT_NEAR(p.t[1], 5e-4 / beta1, 1e-15);  // z is stored near 3 m: ~4e-16 resolution
+  EXPECT_EQ(p.x[1], 1e-4);
+  EXPECT_NEAR(p.pt[1], -(2.0 * wakeline::constants::MeV) / (p0 * c), 1e-13);
+  EXPECT_NEAR(p.px[1], 0.0, 0.0);
+  // Ahead by 2 mm: it crossed the plane earlier (t < 0) and 2 mm * x' before, so x is smaller there.
+  const double beta2 = ref.beta();
+  EXPECT_NEAR(p.t[2], -2e-3 / (beta2 * pz2 / p0), 1e-15);
+  EXPECT_NEAR(p.x[2], 3e-4 - 1e-3 * 2e-3, 1e-18);
+  EXPECT_NEAR(p.px[2], 1e-3 * pz2 / p0, 1e-18);
+  EXPECT_NEAR(p.pt[2], 0.0, 1e-14);  // |p| = p0
+  // qm, weights and the bunch charge from the file.
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_DOUBLE_EQ(p.qm[i], ref.qm());
+  EXPECT_EQ(p.w[1], 2e6);
+  EXPECT_DOUBLE_EQ(got.bunch_charge, 6e6 * wakeline::constants::q_e);
+  EXPECT_EQ(p.id[2], 3);  // no ids in the data: 1..n
+}
+
+TEST(OpenPMDImport, ReferencePlaneIsTheWeightedMeanZUnlessGiven) {
+  const RefPart ref = electron_reference(50.0);
+  const double p0 = wakeline::constants::m_e * wakeline::constants::c * ref.beta_gamma();
+  const BeamData d = lab_data({{0, 0, 1.0, 0, 0, p0}, {0, 0, 1.4, 0, 0, p0}}, {3.0, 1.0});
+  const ImportedBeam mean = import_beam(d, ref, {}, "k", "f");  // no s_ref: the mean
+  EXPECT_DOUBLE_EQ(mean.plane_z, 1.1);
+  EXPECT_NEAR(mean.particles.t[0], 0.1 / ref.beta(), 1e-15);
+  EXPECT_NEAR(mean.particles.t[1], -0.3 / ref.beta(), 1e-15);
+  BeamData ours = d;
+  ours.attributes["s_ref"] = 1.4;  // Wakeline's lab layout: the reference is at s_ref
+  EXPECT_EQ(import_beam(ours, ref, {}, "k", "f").plane_z, 1.4);
+  EXPECT_DOUBLE_EQ(import_beam(ours, ref, {ReferencePlane::Kind::mean, 0.0}, "k", "f").plane_z, 1.1);
+  EXPECT_EQ(import_beam(ours, ref, {ReferencePlane::Kind::given, -2.0}, "k", "f").plane_z, -2.0);
+}
+
+TEST(OpenPMDImport, BackwardParticleAndEmptyMeanAreInputErrors) {
+  const RefPart ref = electron_reference(50.0);
+  const BeamData backwards = lab_data({{0, 0, 1.0, 0, 0, 1e-20}, {0, 0, 1.0, 0, 0, -1e-20}});
+  expect_input_error([&] { import_beam(backwards, ref, {}, "k", "f.h5"); }, "k", "f.h5",
+                     {"particle 1", "does not move forward"});
+  const BeamData empty = lab_data({});
+  expect_input_error([&] { import_beam(empty, ref, {}, "k", "f.h5"); }, "k", "f.h5",
+                     {"no particles", "mean z"});
+  EXPECT_EQ(import_beam(empty, ref, {ReferencePlane::Kind::given, 0.0}, "k", "f.h5").particles.size(), 0u);
+}
+
+TEST(OpenPMDImport, ImpactXDataFromAnotherReferenceAreReexpressed) {
+  // A file written relative to 100 MeV, read relative to 120 MeV: same momenta and energies.
+  const RefPart file_ref = electron_reference(100.0), ref = electron_reference(120.0);
+  BeamData d;
+  d.x = {1e-3}, d.y = {2e-3}, d.t = {3e-3}, d.px = {1e-3}, d.py = {-2e-3}, d.pt = {1e-2};
+  d.attributes = {
+      {"beta_gamma_ref", file_ref.beta_gamma()}, {"mass_ref", file_ref.mass}, {"charge_C", -1e-9}};
+  const ImportedBeam got = import_beam(d, ref, {}, "k", "f");
+  const double scale = file_ref.beta_gamma() / ref.beta_gamma();
+  EXPECT_NEAR(got.particles.px[0], 1e-3 * scale, 1e-17);
+  EXPECT_NEAR(got.particles.py[0], -2e-3 * scale, 1e-17);
+  // gamma = gamma_f - pt_f betagamma_f = gamma_ref - pt betagamma_ref.
+  const double gamma = file_ref.gamma() - 1e-2 * file_ref.beta_gamma();
+  EXPECT_NEAR(got.particles.pt[0], (ref.gamma() - gamma) / ref.beta_gamma(), 1e-14);
+  EXPECT_EQ(got.particles.x[0], 1e-3);
+  EXPECT_EQ(got.particles.t[0], 3e-3);
+  EXPECT_DOUBLE_EQ(got.bunch_charge, 1e-9);
+  EXPECT_DOUBLE_EQ(got.particles.w[0], 1e-9 / wakeline::constants::q_e);
+  // The same reference: the numbers exactly as stored.
+  const ImportedBeam same = import_beam(d, file_ref, {}, "k", "f");
+  EXPECT_EQ(same.particles.px[0], 1e-3);
+  EXPECT_EQ(same.particles.pt[0], 1e-2);
+}
+
+// Our lab layout read back: the ImpactX coordinates come back (the plane is the file's s_ref).
+TEST(OpenPMDImport, LabLayoutFileRoundTrip) {
+  ScratchDir dir;
+  const std::string path = dir.file("lab.h5");
+  RefPart ref = electron_reference(1000.0);
+  ref.s = 7.25, ref.t = 7.3;
+  Particles beam;
+  beam.resize(50);
+  for (std::size_t i = 0; i < beam.size(); ++i) {
+    const double k = static_cast<double>(i) - 25.0;
+    beam.x[i] = 1e-4 * std::sin(k), beam.y[i] = 2e-4 * std::cos(3 * k), beam.t[i] = 1e-3 * std::sin(0.7 * k);
+    beam.px[i] = 3e-5 * std::cos(k), beam.py[i] = -1e-5 * std::sin(2 * k),
+    beam.pt[i] = 2e-3 * std::cos(0.3 * k);
+    beam.qm[i] = ref.qm(), beam.w[i] = 1e4 * (1.0 + 0.01 * k), beam.s_lost[i] = 0.0;
+    beam.id[i] = 100 + static_cast<std::int64_t>(i);
+  }
+  wakeline::io::write_beam_file(path, beam, ref, BeamLayout::lab, "test");
+  const BeamData data = read_openpmd_beam(path, "k");
+  EXPECT_EQ(data.layout, BeamLayout::lab);
+  EXPECT_EQ(data.species, "beam");
+  EXPECT_DOUBLE_EQ(data.time, 7.3 / wakeline::constants::c);
+  const Particles back = wakeline::io::read_beam_file(path, ref);
+  ASSERT_EQ(back.size(), beam.size());
+  for (std::size_t i = 0; i < beam.size(); ++i) {
+    EXPECT_NEAR(back.x[i], beam.x[i], 1e-12 * 2e-4) << i;
+    EXPECT_NEAR(back.y[i], beam.y[i], 1e-12 * 2e-4) << i;
+    EXPECT_NEAR(back.t[i], beam.t[i], 1e-12 * 1e-3) << i;
+    EXPECT_NEAR(back.px[i], beam.px[i], 1e-12 * 3e-5) << i;
+    EXPECT_NEAR(back.py[i], beam.py[i], 1e-12 * 1e-5) << i;
+    EXPECT_NEAR(back.pt[i], beam.pt[i], 1e-12 * 2e-3) << i;
+    EXPECT_DOUBLE_EQ(back.qm[i], beam.qm[i]);
+    EXPECT_EQ(back.w[i], beam.w[i]);
+    EXPECT_EQ(back.id[i], beam.id[i]);
+  }
+}
+
+// Wake-T writes charge, mass and the position offsets as constants of shape [1] for N particles, and
+// WarpX-style ED-PIC records may be macro-weighted.
+TEST(OpenPMDImport, ShapeOneConstantsStandForEveryParticleAndMacroWeightsAreDivided) {
+  ScratchDir dir;
+  const std::string path = dir.file("waket.h5");
+  RefPart ref = electron_reference(500.0);
+  Particles beam;
+  beam.resize(4);
+  for (std::size_t i = 0; i < 4; ++i) {
+    beam.x[i] = 1e-5 * static_cast<double>(i), beam.y[i] = 0, beam.t[i] = 0, beam.px[i] = 0, beam.py[i] = 0;
+    beam.pt[i] = 0, beam.qm[i] = ref.qm(), beam.w[i] = 2.0 + static_cast<double>(i), beam.s_lost[i] = 0;
+    beam.id[i] = static_cast<std::int64_t>(i + 1);
+  }
+  wakeline::io::write_beam_file(path, beam, ref, BeamLayout::lab, "test");
+  const std::string sp = "/data/0/particles/beam/";
+  make_constant(path, sp + "mass", wakeline::constants::m_e, 1, 1.0);
+  make_constant(path, sp + "charge", -wakeline::constants::q_e, 1, 1.0);
+  make_constant(path, sp + "positionOffset/z", 0.5, 1, 1.0);
+  {
+    // momentum/x stored for the whole macroparticle: value * w^1.
+    H5File f(path);
+    const hid_t rec = H5Gopen2(f.id(), (sp + "momentum").c_str(), H5P_DEFAULT);
+    set_double_attribute(rec, "macroWeighted", 1.0);
+    set_double_attribute(rec, "weightingPower", 1.0);
+    H5Gclose(rec);
+  }
+  const BeamData data = read_openpmd_beam(path, "k");
+  ASSERT_EQ(data.mass.size(), 4u);
+  EXPECT_EQ(data.mass, std::vector<double>(4, wakeline::constants::m_e));
+  EXPECT_EQ(data.charge, std::vector<double>(4, -wakeline::constants::q_e));
+  const double p0 = wakeline::constants::m_e * wakeline::constants::c * ref.beta_gamma();
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(data.z[i], 0.5);  // offset 0.5 + position 0
+    EXPECT_NEAR(data.pz[i], p0 / beam.w[i], 1e-12 * p0);
+  }
+  make_constant(path, sp + "mass", wakeline::constants::m_e, 3, 1.0);  // 3 for 4 particles: an error
+  expect_input_error([&] { read_openpmd_beam(path, "k"); }, "k", path, {"'mass'", "3 entries", "has 4"});
+}
+
+TEST(OpenPMDImport, LabSpeciesWithoutMassIsAnInputError) {
+  ScratchDir dir;
+  const std::string path = dir.file("nomass.h5");
+  const RefPart ref = electron_reference(500.0);
+  Particles beam;
+  beam.resize(1);
+  beam.pt[0] = 0, beam.qm[0] = ref.qm(), beam.w[0] = 1, beam.id[0] = 1;
+  wakeline::io::write_beam_file(path, beam, ref, BeamLayout::lab, "test");
+  delete_link(path, "/data/0/particles/beam/mass");
+  expect_input_error([&] { read_openpmd_beam(path, "beam.openpmd_path"); }, "beam.openpmd_path", path,
+                     {"no 'mass' record", "lab-frame"});
+}
+
+TEST(OpenPMDReader, DefaultSpeciesIsBeamElseTheOnlyOneElseAnErrorListingThem) {
+  ScratchDir dir;
+  const std::string path = dir.file("species.h5");
+  write_two_iterations(path, TestBeam(2, 1.0), TestBeam(3, 2.0));
+  EXPECT_EQ(read_openpmd_beam(path, "k").species, "beam");
+  {
+    H5File f(path);
+    ASSERT_GE(H5Lmove(f.id(), "/data/20/particles/beam", f.id(), "/data/20/particles/electrons", H5P_DEFAULT,
+                      H5P_DEFAULT),
+              0);
+  }
+  const BeamData only = read_openpmd_beam(path, "k");
+  EXPECT_EQ(only.species, "electrons");
+  EXPECT_EQ(only.x.size(), 3u);
+  {
+    H5File f(path);
+    ASSERT_GE(H5Lcopy(f.id(), "/data/20/particles/electrons", f.id(), "/data/20/particles/ions", H5P_DEFAULT,
+                      H5P_DEFAULT),
+              0);
+  }
+  expect_input_error([&] { read_openpmd_beam(path, "k"); }, "k", path,
+                     {"several particle species", "electrons, ions"});
+  EXPECT_EQ(read_openpmd_beam(path, "k", -1, "ions").species, "ions");
 }
 
 }  // namespace

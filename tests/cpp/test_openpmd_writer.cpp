@@ -14,7 +14,10 @@
 #include <utility>
 #include <vector>
 
+#include "core/Constants.hpp"
 #include "core/Error.hpp"
+#include "core/Particles.hpp"
+#include "core/RefPart.hpp"
 #include "io/OpenPMDWriter.hpp"
 
 namespace {
@@ -465,4 +468,135 @@ TEST(OpenPMDWriter, MissingDirectoryThrows) {
   ScratchDir dir;
   EXPECT_THROW(OpenPMDSeriesWriter(dir.file("no/such/dir/monitor.h5"), "dev"), RunError);
   EXPECT_THROW(OpenPMDSeriesWriter(dir.file("ends_in_slash/"), "dev"), RunError);
+}
+
+// ---- the lab layout ------------------------------------------------------------------------
+
+namespace {
+
+// Three electrons relative to a 100 MeV reference at s = 2.5 m, reference clock c t = 2.6 m.
+wakeline::RefPart lab_reference() {
+  wakeline::RefPart ref;
+  ref.set_species("electron");
+  ref.set_kin_energy_MeV(100.0);
+  ref.s = 2.5;
+  ref.t = 2.6;
+  return ref;
+}
+
+wakeline::Particles lab_beam(const wakeline::RefPart& ref) {
+  wakeline::Particles p;
+  p.resize(3);
+  // 0: the reference itself; 1: 1 mm late with 1 % less energy; 2: transverse momentum, 2 mm early.
+  const double x[] = {0.0, 1e-4, -2e-4}, y[] = {0.0, 0.0, 3e-4}, t[] = {0.0, 1e-3, -2e-3};
+  const double px[] = {0.0, 0.0, 1e-3}, py[] = {0.0, 0.0, -5e-4}, pt[] = {0.0, 0.0, 0.0};
+  for (std::size_t i = 0; i < 3; ++i) {
+    p.x[i] = x[i], p.y[i] = y[i], p.t[i] = t[i], p.px[i] = px[i], p.py[i] = py[i], p.pt[i] = pt[i];
+    p.qm[i] = ref.qm(), p.w[i] = 1e5 * static_cast<double>(i + 1), p.id[i] = static_cast<std::int64_t>(i + 1);
+    p.s_lost[i] = 0.0;
+  }
+  // 1 % less energy: pt = -dE/(p0 c) = 0.01 gamma / (beta gamma).
+  p.pt[1] = 0.01 * ref.gamma() / ref.beta_gamma();
+  return p;
+}
+
+}  // namespace
+
+TEST(OpenPMDWriter, LabFrameFollowsEachParticleBackToTheReferenceTime) {
+  using wakeline::constants::c;
+  const wakeline::RefPart ref = lab_reference();
+  const wakeline::Particles beam = lab_beam(ref);
+  wakeline::io::LabArrays arrays;
+  BeamFrame f;
+  wakeline::io::make_lab_frame(beam, ref, arrays, f);
+  ASSERT_EQ(f.n, 3u);
+  EXPECT_EQ(f.layout, wakeline::io::BeamLayout::lab);
+  EXPECT_EQ(f.ref_t, 2.5);  // positionOffset/z = s
+  EXPECT_DOUBLE_EQ(f.time, 2.6 / c);
+  EXPECT_EQ(f.species_type, "electron");
+  const double m = wakeline::constants::m_e, p0 = m * c * ref.beta_gamma();
+
+  // The reference particle sits at the origin with p = p0 along z.
+  EXPECT_EQ(f.x[0], 0.0);
+  EXPECT_EQ(f.t[0], 0.0);
+  EXPECT_DOUBLE_EQ(f.pt[0], p0);
+  // 1 mm late at the plane with 99 % of the reference energy: it is beta_1 * 1 mm behind at the reference
+  // time.
+  const double gamma1 = 0.99 * ref.gamma(), beta1 = std::sqrt(1.0 - 1.0 / (gamma1 * gamma1));
+  EXPECT_NEAR(f.t[1], -beta1 * 1e-3, 1e-15);
+  EXPECT_NEAR(f.pt[1], m * c * gamma1 * beta1, 1e-12 * p0);
+  EXPECT_EQ(f.x[1], 1e-4);  // no transverse momentum: x unchanged
+  // 2 mm early with a transverse momentum: it still has to fly 2 mm (t < 0), along its own direction.
+  const double pz2 = p0 * std::sqrt(1.0 - 1e-6 - 2.5e-7), p2 = p0;  // |p| = p0 (pt = 0)
+  const double energy = std::sqrt(p2 * p2 * c * c + m * m * c * c * c * c);
+  const double fly = 2e-3 * p0 * c / energy;  // c |dt| times p/p0 ... per unit normalised momentum
+  EXPECT_NEAR(f.px[2], 1e-3 * p0, 1e-15 * p0);
+  EXPECT_NEAR(f.py[2], -5e-4 * p0, 1e-15 * p0);
+  EXPECT_NEAR(f.pt[2], pz2, 1e-13 * p0);
+  EXPECT_NEAR(f.x[2], -2e-4 + 1e-3 * fly, 1e-16);
+  EXPECT_NEAR(f.y[2], 3e-4 - 5e-4 * fly, 1e-16);
+  EXPECT_NEAR(f.t[2], pz2 / p0 * fly, 1e-16);
+  // weight: the macro-charge in C.
+  EXPECT_DOUBLE_EQ(f.weight[2], 3e5 * wakeline::constants::q_e);
+}
+
+TEST(OpenPMDWriter, LabLayoutFileHasWhatViewerAndBeamphysicsRead) {
+  ScratchDir dir;
+  const std::string path = dir.file("beam.h5");
+  const wakeline::RefPart ref = lab_reference();
+  const wakeline::Particles beam = lab_beam(ref);
+  wakeline::io::write_beam_file(path, beam, ref, wakeline::io::BeamLayout::lab, "test");
+  H5File f(path);
+  const std::string sp = "/data/0/particles/beam";
+  for (const char* c : {"x", "y", "z"}) {
+    EXPECT_EQ(object_type(f.id(), sp + "/position/" + c), H5I_DATASET) << c;
+    EXPECT_EQ(object_type(f.id(), sp + "/momentum/" + c), H5I_DATASET) << c;
+    EXPECT_EQ(object_type(f.id(), sp + "/positionOffset/" + c), H5I_GROUP) << c;  // constant
+  }
+  EXPECT_FALSE(exists(f.id(), sp + "/position/t"));
+  EXPECT_FALSE(exists(f.id(), sp + "/qm"));
+  expect_record(f.id(), sp + "/position", kLength);
+  expect_record(f.id(), sp + "/momentum", {1, 1, -1, 0, 0, 0, 0});
+  expect_record(f.id(), sp + "/charge", {0, 0, 1, 1, 0, 0, 0});
+  expect_record(f.id(), sp + "/mass", {0, 1, 0, 0, 0, 0, 0});
+  expect_record(f.id(), sp + "/time", {0, 0, 1, 0, 0, 0, 0});
+  expect_record(f.id(), sp + "/weight", {0, 0, 1, 1, 0, 0, 0});
+  EXPECT_EQ(double_attr(f.id(), sp + "/mass", "value"), wakeline::constants::m_e);
+  EXPECT_EQ(double_attr(f.id(), sp + "/charge", "value"), -wakeline::constants::q_e);
+  EXPECT_EQ(double_attr(f.id(), sp + "/mass", "unitSI"), 1.0);
+  EXPECT_EQ(double_attr(f.id(), sp + "/positionOffset/z", "value"), 2.5);
+  EXPECT_EQ(string_attr(f.id(), sp, "speciesType"), "electron");
+  EXPECT_EQ(numeric_attr<std::uint64_t>(f.id(), sp, "numParticles", H5T_NATIVE_UINT64),
+            std::vector<std::uint64_t>{3});
+  EXPECT_DOUBLE_EQ(double_attr(f.id(), sp, "totalCharge"), 6e5 * wakeline::constants::q_e);
+  EXPECT_EQ(double_attr(f.id(), sp, "chargeUnitSI"), 1.0);
+  EXPECT_EQ(double_attr(f.id(), sp, "s_ref"), 2.5);  // the reference particle, as in a monitor
+  EXPECT_DOUBLE_EQ(double_attr(f.id(), "/data/0", "time"), 2.6 / wakeline::constants::c);
+  EXPECT_EQ(dataset<double>(f.id(), sp + "/weighting", H5T_NATIVE_DOUBLE),
+            (std::vector<double>{1e5, 2e5, 3e5}));
+}
+
+TEST(OpenPMDWriter, BeamFileInImpactXLayoutIsWhatAMonitorWrites) {
+  ScratchDir dir;
+  const std::string path = dir.file("beam.h5");
+  const wakeline::RefPart ref = lab_reference();
+  const wakeline::Particles beam = lab_beam(ref);
+  wakeline::io::write_beam_file(path, beam, ref, wakeline::io::BeamLayout::impactx, "test");
+  EXPECT_FALSE(fs::exists(dir.file(".beam.h5.partial")));
+  H5File f(path);
+  const std::string sp = "/data/0/particles/beam";
+  EXPECT_EQ(dataset<double>(f.id(), sp + "/momentum/t", H5T_NATIVE_DOUBLE),
+            std::vector<double>(beam.pt.begin(), beam.pt.end()));
+  EXPECT_FALSE(exists(f.id(), sp + "/mass"));              // openPMD-viewer would misread px as kg m/s
+  EXPECT_EQ(double_attr(f.id(), "/data/0", "time"), 2.5);  // ImpactX: the iteration time is s
+  EXPECT_EQ(double_attr(f.id(), sp, "gamma_ref"), ref.gamma());
+}
+
+TEST(OpenPMDWriter, LabFrameRejectsAParticleMovingBackwards) {
+  const wakeline::RefPart ref = lab_reference();
+  wakeline::Particles beam = lab_beam(ref);
+  beam.px[2] = 1.5;  // more transverse momentum than it has in all
+  wakeline::io::LabArrays arrays;
+  BeamFrame f;
+  EXPECT_THROW(wakeline::io::make_lab_frame(beam, ref, arrays, f), RunError);
 }
