@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <numbers>
@@ -11,6 +12,7 @@
 #include "core/Constants.hpp"
 #include "core/Error.hpp"
 #include "io/OpenPMDReader.hpp"
+#include "io/PalsLattice.hpp"
 
 namespace wakeline::io {
 
@@ -57,6 +59,8 @@ std::string one_of(InputDeck& deck, const std::string& key, const std::string& f
   for (const char* ok : valid) list += std::string(list.empty() ? "" : ", ") + ok;
   fail(deck, key, "'" + v + "' is not valid; valid values: " + list);
 }
+
+}  // namespace
 
 // ---------------------------------------------------------------- algorithm keys
 
@@ -268,19 +272,54 @@ RefPart read_reference(InputDeck& deck) {
   return ref;
 }
 
+// <prefix>.openpmd_reference_plane = auto | mean | <z in m>: where particles of a lab-frame openPMD file
+// (fixed time) are taken to fixed s (see io::import_beam).
+static ReferencePlane read_reference_plane(InputDeck& deck, const std::string& key) {
+  ReferencePlane plane;
+  const std::string v = query_string_or(deck, key, "auto");
+  if (v == "auto") return plane;
+  if (v == "mean") {
+    plane.kind = ReferencePlane::Kind::mean;
+    return plane;
+  }
+  try {
+    plane.z = deck.get_double(key);
+  } catch (const InputError&) {
+    fail(deck, key,
+         "'" + v +
+             "' is not valid; valid values: auto (the file's reference, else the mean z), mean (the "
+             "particles' weighted mean z), or the plane's z in m");
+  }
+  plane.kind = ReferencePlane::Kind::given;
+  return plane;
+}
+
 Distribution read_distribution(InputDeck& deck, std::vector<std::string>& notices) {
   Distribution d;
   std::string name = deck.get_string("beam.distribution");
   std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (name == "openpmd") {
+    // The beam is a file's particles (read by load_run / the Python layer with io::read_beam_file).
+    d.kind = DistributionKind::empty;
+    OpenPMDBeamSource& src = d.openpmd.emplace();
+    src.path = deck.get_string("beam.openpmd_path");
+    if (const auto it = deck.query_int("beam.openpmd_iteration")) {
+      require(deck, "beam.openpmd_iteration", static_cast<double>(*it), *it >= 0,
+              "it must be >= 0 (leave it out for the last iteration)");
+      src.iteration = *it;
+    }
+    src.species = query_string_or(deck, "beam.openpmd_species", "");
+    src.plane = read_reference_plane(deck, "beam.openpmd_reference_plane");
+  }
   const std::string suffix = "_from_twiss";
   const bool twiss = name.size() > suffix.size() && name.ends_with(suffix);
   const std::string base = twiss ? name.substr(0, name.size() - suffix.size()) : name;
-  if (!parse_distribution_kind(base, d.kind)) {
+  if (!d.openpmd && !parse_distribution_kind(base, d.kind)) {
     fail(deck, "beam.distribution",
          "unknown distribution '" + name +
              "'; valid: gaussian, waterbag, kvdist, kurth4d, kurth6d, "
              "semigaussian, triangle, thermal, empty "
-             "(the first seven also as <name>_from_twiss)");
+             "(the first seven also as <name>_from_twiss), openPMD (a beam from a file)");
   }
   if (twiss && (d.kind == DistributionKind::thermal || d.kind == DistributionKind::empty)) {
     fail(deck, "beam.distribution", "'" + name + "' has no Twiss form");
@@ -345,7 +384,8 @@ Distribution read_distribution(InputDeck& deck, std::vector<std::string>& notice
     if (deck.contains(key) && !deck.was_read(key)) {
       deck.declare(key);
       notices.push_back("notice: " + where(deck, key) + ": '" + key +
-                        "' has no effect with beam.distribution = " + distribution_kind_name(d.kind) +
+                        "' has no effect with beam.distribution = " +
+                        (d.openpmd ? std::string("openPMD") : distribution_kind_name(d.kind)) +
                         (twiss ? "_from_twiss" : ""));
     }
   }
@@ -353,6 +393,8 @@ Distribution read_distribution(InputDeck& deck, std::vector<std::string>& notice
 }
 
 // ---------------------------------------------------------------- elements
+
+namespace {
 
 // The element types of ImpactX that this version does not have yet: named so that a deck using one gets a
 // clear answer rather than "unknown type".
@@ -612,6 +654,9 @@ struct ElementReader {
       e.file_based = encoding == "f";
       e.write_particles = query_bool_or(deck, n + ".particles", true);
       e.write_moments = query_bool_or(deck, n + ".beam_moments", true);
+      // impactx: ImpactX's layout at fixed s; lab: SI lab frame for openPMD-viewer and openpmd-beamphysics.
+      e.layout = one_of(deck, n + ".layout", "impactx", {"impactx", "lab"}) == "lab" ? BeamLayout::lab
+                                                                                     : BeamLayout::impactx;
       e.period_sample_intervals =
           static_cast<int>(deck.query_int(n + ".period_sample_intervals").value_or(1));
       require(deck, n + ".period_sample_intervals", e.period_sample_intervals, e.period_sample_intervals >= 1,
@@ -704,26 +749,21 @@ struct ElementReader {
       one_of(deck, n + ".distribution", "openPMD", {"openPMD"});
       e.openpmd_path = deck.get_string(n + ".openpmd_path");
       e.active_once = query_bool_or(deck, n + ".active_once", true);
-      // Read now: a bad file is an input error before any output exists.
-      const BeamData data = read_openpmd_beam(e.openpmd_path, n + ".openpmd_path");
-      auto beam = std::make_shared<Particles>();
-      beam->resize(data.x.size());
-      std::copy(data.x.begin(), data.x.end(), beam->x.begin());
-      std::copy(data.y.begin(), data.y.end(), beam->y.begin());
-      std::copy(data.t.begin(), data.t.end(), beam->t.begin());
-      std::copy(data.px.begin(), data.px.end(), beam->px.begin());
-      std::copy(data.py.begin(), data.py.end(), beam->py.begin());
-      std::copy(data.pt.begin(), data.pt.end(), beam->pt.begin());
-      // The bunch charge: the file's charge_C (ImpactX's rule), else its weights times the charge.
-      if (const auto it = data.attributes.find("charge_C"); it != data.attributes.end()) {
-        e.bunch_charge = std::fabs(it->second);
-      } else {
-        for (std::size_t i = 0; i < data.w.size(); ++i) {
-          e.bunch_charge += data.w[i] * (data.qm.empty() ? 0.0 : std::fabs(data.qm[i]));
-        }
-        e.bunch_charge *= reference_mass;
+      long long iteration = -1;
+      if (const auto it = deck.query_int(n + ".openpmd_iteration")) {
+        require(deck, n + ".openpmd_iteration", static_cast<double>(*it), *it >= 0,
+                "it must be >= 0 (leave it out for the last iteration)");
+        iteration = *it;
       }
-      e.injected = std::move(beam);
+      const std::string species = query_string_or(deck, n + ".openpmd_species", "");
+      const ReferencePlane plane = read_reference_plane(deck, n + ".openpmd_reference_plane");
+      // Read and convert now, relative to the run's reference particle: a bad file is an input error
+      // before any output exists.
+      const std::string key = n + ".openpmd_path";
+      const BeamData data = read_openpmd_beam(e.openpmd_path, key, iteration, species);
+      ImportedBeam beam = import_beam(data, read_reference(deck), plane, key, e.openpmd_path);
+      e.bunch_charge = beam.bunch_charge;
+      e.injected = std::make_shared<const Particles>(std::move(beam.particles));
       return e;
     }
     if (type == "drift_chromatic") {
@@ -923,6 +963,14 @@ bool inert_key(const std::string& key) {
 
 }  // namespace
 
+Element read_element(InputDeck& deck, const std::string& name, int default_nslice, double reference_mass,
+                     std::vector<std::string>& notices) {
+  const std::string type = deck.get_string(name + ".type");
+  if (type == "line") fail(deck, name + ".type", "a line is not one element; expand it with lattice.elements");
+  ElementReader reader{deck, default_nslice, notices, reference_mass};
+  return reader.read(name, type);
+}
+
 RunSetup load_run(InputDeck& deck, std::optional<std::uint64_t> seed_override) {
   RunSetup setup;
   setup.sim.mode = read_algorithm(deck);
@@ -935,21 +983,71 @@ RunSetup load_run(InputDeck& deck, std::optional<std::uint64_t> seed_override) {
   setup.bunch_charge = query_double_or(deck, "beam.charge", 0.0);
   require(deck, "beam.charge", setup.bunch_charge, setup.bunch_charge >= 0.0,
           "it must be >= 0 (C); the sign comes from the species");
+  // beam.distribution = openPMD: the file's particles relative to the reference particle; the bunch charge
+  // and the number of particles are the file's, so beam.charge and beam.npart get a notice.
+  const auto read_file_beam = [&](const OpenPMDBeamSource& file) {
+    const std::string key = "beam.openpmd_path";
+    const BeamData data = read_openpmd_beam(file.path, key, file.iteration, file.species);
+    ImportedBeam beam = import_beam(data, setup.sim.ref, file.plane, key, file.path);
+    for (const char* ignored : {"beam.charge", "beam.npart"}) {
+      if (!deck.contains(ignored)) continue;
+      deck.declare(ignored);
+      setup.notices.push_back("notice: " + where(deck, ignored) + ": '" + ignored +
+                              "' has no effect with beam.distribution = openPMD: the beam is the " +
+                              std::to_string(beam.particles.size()) + " particles of " + file.path +
+                              " (species '" + data.species + "', iteration " +
+                              std::to_string(data.iteration) + ") with their bunch charge, " +
+                              fmt(beam.bunch_charge) + " C");
+    }
+    setup.bunch_charge = beam.bunch_charge;
+    setup.npart = beam.particles.size();
+    return beam;
+  };
   if (mode == TrackMode::envelope) {
     setup.distribution = read_distribution(deck, setup.notices);
-    if (setup.distribution.kind == DistributionKind::thermal ||
-        setup.distribution.kind == DistributionKind::empty) {
-      fail(deck, "beam.distribution",
-           "an envelope needs a distribution with a lambda/mu or Twiss form, "
-           "not '" +
-               std::string(distribution_kind_name(setup.distribution.kind)) + "'");
+    if (setup.distribution.openpmd) {
+      // The envelope of a file's beam: the weighted centroid and covariance of its particles.
+      const ImportedBeam beam = read_file_beam(*setup.distribution.openpmd);
+      const Particles& p = beam.particles;
+      double sum_w = 0.0;
+      std::array<double, 6> mean{};
+      for (std::size_t i = 0; i < p.size(); ++i) {
+        const std::array<double, 6> v{p.x[i], p.px[i], p.y[i], p.py[i], p.t[i], p.pt[i]};
+        sum_w += p.w[i];
+        for (int a = 0; a < 6; ++a) mean[a] += p.w[i] * v[a];
+      }
+      if (!(sum_w > 0.0))
+        fail(deck, "beam.openpmd_path",
+             "the beam of " + setup.distribution.openpmd->path +
+                 " has no particles with weight > 0: it has no envelope");
+      for (double& m : mean) m /= sum_w;
+      Matrix6 sigma{};
+      for (std::size_t i = 0; i < p.size(); ++i) {
+        const std::array<double, 6> v{p.x[i] - mean[0],  p.px[i] - mean[1], p.y[i] - mean[2],
+                                      p.py[i] - mean[3], p.t[i] - mean[4],  p.pt[i] - mean[5]};
+        for (int a = 0; a < 6; ++a)
+          for (int b = 0; b < 6; ++b) sigma(a, b) += p.w[i] * v[a] * v[b] / sum_w;
+      }
+      for (const char* key : {"beam.units", "beam.seed"}) deck.declare(key);
+      Envelope& env = setup.sim.envelope;
+      env.sigma = sigma;
+      env.centroid = mean;
+      env.charge_C = std::copysign(setup.bunch_charge, setup.sim.ref.charge);
+    } else {
+      if (setup.distribution.kind == DistributionKind::thermal ||
+          setup.distribution.kind == DistributionKind::empty) {
+        fail(deck, "beam.distribution",
+             "an envelope needs a distribution with a lambda/mu or Twiss form, "
+             "not '" +
+                 std::string(distribution_kind_name(setup.distribution.kind)) + "'");
+      }
+      // Particle-only keys, accepted so a particle deck can switch with algo.track = envelope.
+      for (const char* key : {"beam.npart", "beam.units", "beam.seed"}) deck.declare(key);
+      Envelope& env = setup.sim.envelope;
+      env.sigma = covariance(setup.distribution);
+      env.centroid = setup.distribution.mean;
+      env.charge_C = std::copysign(setup.bunch_charge, setup.sim.ref.charge);
     }
-    // Particle-only keys, accepted so a particle deck can switch with algo.track = envelope.
-    for (const char* key : {"beam.npart", "beam.units", "beam.seed"}) deck.declare(key);
-    Envelope& env = setup.sim.envelope;
-    env.sigma = covariance(setup.distribution);
-    env.centroid = setup.distribution.mean;
-    env.charge_C = std::copysign(setup.bunch_charge, setup.sim.ref.charge);
   } else if (mode == TrackMode::reference_orbit) {
     for (const std::string& key : deck.keys()) {
       if (has_prefix(key, "beam.") && key != "beam.particle" && key != "beam.kin_energy" &&
@@ -960,9 +1058,14 @@ RunSetup load_run(InputDeck& deck, std::optional<std::uint64_t> seed_override) {
   }
   if (mode == TrackMode::particles) {
     setup.distribution = read_distribution(deck, setup.notices);
-    const std::string units = deck.get_string("beam.units");
+    // ImpactX requires beam.units; a beam from a file has its own units, so there it may be left out.
+    const std::string units = setup.distribution.openpmd ? query_string_or(deck, "beam.units", "static")
+                                                         : deck.get_string("beam.units");
     if (units != "static") fail(deck, "beam.units", "'" + units + "' is not valid; valid values: static");
-    if (setup.distribution.kind == DistributionKind::empty) {
+    if (setup.distribution.openpmd) {
+      setup.file_beam =
+          std::make_shared<const Particles>(read_file_beam(*setup.distribution.openpmd).particles);
+    } else if (setup.distribution.kind == DistributionKind::empty) {
       setup.npart =
           static_cast<std::size_t>(std::max<long long>(0, deck.query_int("beam.npart").value_or(0)));
     } else {
@@ -988,9 +1091,29 @@ RunSetup load_run(InputDeck& deck, std::optional<std::uint64_t> seed_override) {
   ElementReader reader{deck, static_cast<int>(nslice), setup.notices, setup.sim.ref.mass};
   std::vector<std::string> stack;
   std::set<std::string> used;
-  auto names = deck.query_strings("lattice.elements").value_or(std::vector<std::string>{});
-  if (query_bool_or(deck, "lattice.reverse", false)) std::reverse(names.begin(), names.end());
-  expand(deck, "lattice.elements", names, reader, stack, setup.sim.lattice.elements, used);
+  if (const auto file = deck.query_string("lattice.file")) {
+    // Wakeline's extension: the lattice of a PALS file. A relative path is relative to the folder of
+    // the deck file that sets the key (as FILE includes are); on the command line, to the working folder.
+    if (deck.contains("lattice.elements")) {
+      fail(deck, "lattice.elements", "give lattice.elements or lattice.file (a PALS lattice), not both");
+    }
+    std::filesystem::path path(*file);
+    if (const SourceLocation loc = deck.location("lattice.file"); path.is_relative() && loc.line > 0) {
+      path = std::filesystem::path(loc.file).parent_path() / path;
+    }
+    if (!std::filesystem::is_regular_file(path)) {
+      fail(deck, "lattice.file", "cannot read PALS file '" + path.string() + "'");
+    }
+    setup.sim.lattice.elements =
+        read_pals_lattice(path.string(), setup.sim.ref, static_cast<int>(nslice), setup.notices);
+    if (query_bool_or(deck, "lattice.reverse", false)) {
+      std::reverse(setup.sim.lattice.elements.begin(), setup.sim.lattice.elements.end());
+    }
+  } else {
+    auto names = deck.query_strings("lattice.elements").value_or(std::vector<std::string>{});
+    if (query_bool_or(deck, "lattice.reverse", false)) std::reverse(names.begin(), names.end());
+    expand(deck, "lattice.elements", names, reader, stack, setup.sim.lattice.elements, used);
+  }
   if (mode != TrackMode::particles) {
     for (const Element& e : setup.sim.lattice.elements) {
       if (std::holds_alternative<Source>(e)) {
@@ -1044,6 +1167,10 @@ void create_beam(RunSetup& setup) {
   sim.beam.clear();
   sim.lost.clear();
   if (sim.mode != TrackMode::particles || setup.npart == 0) return;
+  if (setup.file_beam) {
+    sim.beam = *setup.file_beam;
+    return;
+  }
   const double weight = setup.bunch_charge / (constants::q_e * static_cast<double>(setup.npart));
   sample(setup.distribution, setup.npart, setup.seed, sim.ref, weight, sim.beam);
 }
