@@ -29,6 +29,7 @@
 #include "elements/PRot.hpp"
 #include "elements/PlaneXYRot.hpp"
 #include "elements/PolygonAperture.hpp"
+#include "elements/Programmable.hpp"
 #include "elements/Quad.hpp"
 #include "elements/QuadEdge.hpp"
 #include "elements/RFCavity.hpp"
@@ -52,7 +53,7 @@ using Element =
                  elements::SoftQuadrupole, elements::ExactSbend, elements::CFbend, elements::ExactCFbend,
                  elements::ChrAcc, elements::ChrDrift, elements::ExactDrift, elements::ChrQuad,
                  elements::ExactQuad, elements::ChrPlasmaLens, elements::TaperedPL, elements::NonlinearLens,
-                 elements::ExactMultipole, elements::QuadEdge>;
+                 elements::ExactMultipole, elements::QuadEdge, elements::Programmable>;
 
 // Elements with a particle map; monitors and markers have none. Most build it from the
 // reference after its push; elements whose map is integrated along the slice (soft-edge, RF)

@@ -31,18 +31,35 @@ void remove_lost(Simulation& sim) {
   b.resize(keep);
 }
 
+// Gives particles that user code marked lost (id < 0) without an s_lost the reference s.
+void mark_lost_at(Particles& b, double s) {
+  for (std::size_t i = 0; i < b.size(); ++i)
+    if (b.id[i] < 0 && b.s_lost[i] == 0.0) b.s_lost[i] = s;
+}
+
 // Walks the lattice slice by slice (ImpactX's loop: step++, reference push, then the mode's work
-// in on_slice(element, entrance reference), then the observer's per-slice hooks); on_end runs
-// before the final diagnostics.
-template <class OnSlice, class OnEnd>
-void walk(Simulation& sim, TrackObserver& observer, OnSlice&& on_slice, OnEnd&& on_end) {
+// in on_slice(element, entrance reference), then the observer's per-slice hooks). `sync` brings
+// the particles up to date (ends a fused pass): before every user hook and before the final
+// diagnostics.
+template <class OnSlice, class Sync>
+void walk(Simulation& sim, TrackObserver& observer, OnSlice&& on_slice, Sync&& sync) {
+  const bool hooks = observer.wants_hooks();
+  const auto hook = [&](void (TrackObserver::*h)(Simulation&)) {
+    if (!hooks) return;
+    sync();
+    (observer.*h)(sim);
+  };
   observer.initial(sim);
   const std::uint64_t total =
       sim.lattice.slices_per_period() * static_cast<std::uint64_t>(sim.lattice.periods);
   for (sim.period = 0; sim.period < sim.lattice.periods; ++sim.period) {
-    for (const Element& element : sim.lattice.elements) {
+    hook(&TrackObserver::before_period);
+    for (sim.element = 0; sim.element < sim.lattice.elements.size(); ++sim.element) {
+      const Element& element = sim.lattice.elements[sim.element];
+      hook(&TrackObserver::before_element);
       sim.ref.sedge = sim.ref.s;
       for (int slice = 0; slice < common(element).nslice; ++slice) {
+        hook(&TrackObserver::before_slice);
         ++sim.step;
         const RefPart entrance = sim.ref;
         push_reference(element, sim.ref);
@@ -50,9 +67,11 @@ void walk(Simulation& sim, TrackObserver& observer, OnSlice&& on_slice, OnEnd&& 
         if (sim.slice_step_diagnostics) observer.after_slice(sim);
         observer.progress(sim.step, total);
       }
+      hook(&TrackObserver::after_element);
     }
+    hook(&TrackObserver::after_period);
   }
-  on_end();
+  sync();
   sim.period = sim.lattice.periods - 1;
   observer.final(sim);
 }
@@ -171,6 +190,13 @@ void track_particles(Simulation& sim, TrackObserver& observer) {
         if (const auto* source = std::get_if<elements::Source>(&element)) {
           flush();
           if (!source->active_once || sim.period == 0) source->inject(sim.beam, sim.ref);
+        } else if (const auto* programmable = std::get_if<elements::Programmable>(&element)) {
+          flush();
+          if (programmable->push_beam) {
+            programmable->push_beam(sim.beam, sim.ref, sim.step, sim.period);
+            mark_lost_at(sim.beam, sim.ref.s);
+            remove_lost(sim);
+          }
         } else if (!monitor && !std::holds_alternative<elements::Marker>(element)) {
           pending.push_back(SliceStep::make(element, entrance, sim.ref));
           pending_losses = pending_losses || pending.back().can_lose;

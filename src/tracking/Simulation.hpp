@@ -1,6 +1,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <vector>
 
 #include "collective/RadiationSettings.hpp"
 #include "collective/SpaceChargeSettings.hpp"
@@ -35,8 +36,9 @@ struct Simulation {
   collective::RadiationSettings radiation;       // algo.isr*, algo.csr*: radiation in bends
   std::uint64_t seed = 1;  // the run's random seed (beam.seed / --seed): keys the ISR streams
   bool slice_step_diagnostics = false;
-  std::uint64_t step = 0;  // slices done, counting every slice of every element, thin ones too
-  int period = 0;          // current period, from 0
+  std::uint64_t step = 0;   // slices done, counting every slice of every element, thin ones too
+  int period = 0;           // current period, from 0
+  std::size_t element = 0;  // index in lattice.elements of the element being tracked
 };
 
 // What the tracker reports while it runs (diagnostics, progress). The beam passed is
@@ -49,6 +51,60 @@ class TrackObserver {
   virtual void monitor(const elements::BeamMonitor& /*m*/, const Simulation& /*sim*/) {}
   virtual void progress(std::uint64_t /*step*/, std::uint64_t /*total_steps*/) {}
   virtual void final(const Simulation& /*sim*/) {}
+
+  // User hooks (ImpactX's Python sim.hook[...]): called only when wants_hooks() is true, with
+  // the particles brought up to date first (that ends a fused pass, so hooks cost speed). They
+  // may change the beam and the reference.
+  [[nodiscard]] virtual bool wants_hooks() const { return false; }
+  virtual void before_period(Simulation& /*sim*/) {}
+  virtual void after_period(Simulation& /*sim*/) {}
+  virtual void before_element(Simulation& /*sim*/) {}  // sim.element: the element's index
+  virtual void after_element(Simulation& /*sim*/) {}
+  virtual void before_slice(Simulation& /*sim*/) {}  // before the step count and reference push
+};
+
+// Forwards every call to several observers in order (e.g. diagnostics and user hooks).
+class ObserverList : public TrackObserver {
+ public:
+  void add(TrackObserver& o) { list_.push_back(&o); }
+  void initial(const Simulation& sim) override {
+    for (auto* o : list_) o->initial(sim);
+  }
+  void after_slice(const Simulation& sim) override {
+    for (auto* o : list_) o->after_slice(sim);
+  }
+  void monitor(const elements::BeamMonitor& m, const Simulation& sim) override {
+    for (auto* o : list_) o->monitor(m, sim);
+  }
+  void progress(std::uint64_t step, std::uint64_t total) override {
+    for (auto* o : list_) o->progress(step, total);
+  }
+  void final(const Simulation& sim) override {
+    for (auto* o : list_) o->final(sim);
+  }
+  [[nodiscard]] bool wants_hooks() const override {
+    for (auto* o : list_)
+      if (o->wants_hooks()) return true;
+    return false;
+  }
+  void before_period(Simulation& sim) override {
+    for (auto* o : list_) o->before_period(sim);
+  }
+  void after_period(Simulation& sim) override {
+    for (auto* o : list_) o->after_period(sim);
+  }
+  void before_element(Simulation& sim) override {
+    for (auto* o : list_) o->before_element(sim);
+  }
+  void after_element(Simulation& sim) override {
+    for (auto* o : list_) o->after_element(sim);
+  }
+  void before_slice(Simulation& sim) override {
+    for (auto* o : list_) o->before_slice(sim);
+  }
+
+ private:
+  std::vector<TrackObserver*> list_;
 };
 
 // Tracks the beam through every period of the lattice, ImpactX's per-slice order: step++,
