@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +30,16 @@ def cli_path() -> Path:
         # CTest passes an absolute path; a relative one is taken from the repository root.
         path = REPO_ROOT / path
     return path
+
+
+def python_package_dir() -> Path:
+    """The `wakeline` package assembled by the build beside the CLI (<build>/python)."""
+    return cli_path().parent.parent / "python"
+
+
+# The Python tests import the package of the build under test, even where another one is installed.
+if python_package_dir().is_dir():
+    sys.path.insert(0, str(python_package_dir()))
 
 
 @dataclass
