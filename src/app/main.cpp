@@ -1,13 +1,16 @@
 // wakeline: runs an ImpactX-dialect inputs deck and writes ImpactX's output layout.
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <filesystem>
+#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <optional>
@@ -21,6 +24,7 @@
 #include "io/DeckLoader.hpp"
 #include "io/Diagnostics.hpp"
 #include "io/InputDeck.hpp"
+#include "io/PalsLattice.hpp"
 #include "tracking/Optics.hpp"
 
 namespace {
@@ -34,14 +38,21 @@ struct Interrupted : std::exception {
 
 constexpr const char* kUsage = R"(usage: wakeline DECK [key=value ...] [options]
        wakeline --example NAME [key=value ...] [options]
+       wakeline plot DIAG_DIR [-o OUT_DIR] [--quiet]
 
 Runs an ImpactX inputs deck (AMReX ParmParse dialect) and writes ImpactX's output layout
 under diags/ (diag.file_prefix): openPMD beam monitors, reduced beam characteristics and
 reference-particle files. key=value arguments override keys of the deck.
 
+'wakeline plot' writes PNG figures of a run's output folder to DIAG_DIR/plots (or OUT_DIR):
+moments along s, phase space of every beam monitor, lost particles. It runs the Python module
+wakeline.plot with matplotlib, using the interpreter named by WAKELINE_PYTHON (default python3);
+'wakeline plot --help' lists its options.
+
 options:
   --optics           linear optics of the deck's lattice instead of tracking: one-period transfer
                      map, periodic Twiss, tunes, dispersion, Twiss along s (diags/optics.txt)
+  --write-pals FILE  write the deck's lattice as a PALS file (YAML) instead of tracking
   --example NAME     run a built-in example deck (available: fodo)
   --print-example NAME  print a built-in example deck and exit
   --seed N           random seed of the beam (overrides beam.seed); a run is bit-reproducible
@@ -84,6 +95,7 @@ struct CliOptions {
   std::optional<int> threads;
   bool quiet = false;
   bool optics = false;
+  std::optional<std::string> write_pals;  // --write-pals FILE
 };
 
 std::uint64_t parse_unsigned(const std::string& flag, const char* text) {
@@ -113,6 +125,8 @@ bool parse_args(int argc, char** argv, CliOptions& o) {
       return false;
     } else if (a == "--optics") {
       o.optics = true;
+    } else if (a == "--write-pals") {
+      o.write_pals = value();
     } else if (a == "--quiet" || a == "-q") {
       o.quiet = true;
     } else if (a == "--seed") {
@@ -204,6 +218,14 @@ int run(const CliOptions& o) {
   if (!o.quiet)
     for (const std::string& n : setup.notices) std::cerr << n << '\n';
   if (o.optics) return run_optics(setup, o);
+  if (o.write_pals) {
+    // One period: PALS has no period count (lattice.periods is a tracking setting).
+    std::ofstream file(*o.write_pals);
+    if (!(file << io::write_pals_lattice(setup.sim.lattice.elements, setup.sim.ref)))
+      throw RunError("cannot write '" + *o.write_pals + "'");
+    if (!o.quiet) std::cerr << "wakeline: wrote the lattice to " << *o.write_pals << '\n';
+    return 0;
+  }
   io::create_beam(setup);
 
   const bool show_progress = !o.quiet && ::isatty(STDERR_FILENO);
@@ -236,9 +258,82 @@ int run(const CliOptions& o) {
   return 0;
 }
 
+// `wakeline plot DIAG_DIR ...`: the figures are drawn by the pure-Python module wakeline.plot
+// (matplotlib), the same code Python users call, so the CLI hands the process over to Python
+// rather than duplicating it. Only returns if Python cannot be started.
+int run_plot(int argc, char** argv) {
+  // The build tree and an install put the package beside the executable: <bin>/../python/wakeline.
+  std::error_code ec;
+  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec && std::strchr(argv[0], '/') != nullptr) exe = std::filesystem::absolute(argv[0], ec);
+
+  // The interpreter: WAKELINE_PYTHON; else the python3 beside the executable (`pip install .` into a
+  // venv puts both in its bin/, and that python has the package); else python3 from PATH.
+  const char* env_python = std::getenv("WAKELINE_PYTHON");
+  std::string python = "python3";
+  if (env_python != nullptr && *env_python != '\0') {
+    python = env_python;
+  } else if (!exe.empty() && ::access((exe.parent_path() / "python3").c_str(), X_OK) == 0) {
+    python = (exe.parent_path() / "python3").string();
+  }
+  if (!exe.empty()) {
+    const std::filesystem::path pkg = (exe.parent_path() / ".." / "python").lexically_normal();
+    if (std::filesystem::is_directory(pkg, ec)) {
+      const char* old = std::getenv("PYTHONPATH");
+      std::string path = pkg.string();
+      if (old != nullptr && *old != '\0') path += ":" + std::string(old);
+      ::setenv("PYTHONPATH", path.c_str(), 1);
+    }
+  }
+
+  // A bootstrap instead of `-m wakeline.plot`: a missing module is reported as bad input (exit 2,
+  // with the reason) rather than as Python's generic exit 1, and argparse says "wakeline plot".
+  // plot.py is pure Python, so when the package as a whole does not import (its C++ extension
+  // missing or stale, e.g. a build with WAKELINE_PYTHON_MODULE=OFF) the module is loaded alone.
+  static constexpr const char* kBootstrap = R"py(
+import importlib.util, os, sys
+def load():
+    try:
+        from wakeline.plot import main
+        return main
+    except ImportError as e:
+        err = e
+    for d in sys.path:
+        f = os.path.join(d or '.', 'wakeline', 'plot.py')
+        if os.path.isfile(f):
+            spec = importlib.util.spec_from_file_location('wakeline_plot', f)
+            module = sys.modules['wakeline_plot'] = importlib.util.module_from_spec(spec)
+            try:
+                spec.loader.exec_module(module)
+                return module.main
+            except ImportError as e:
+                err = e
+            break
+    sys.stderr.write('wakeline plot: error: cannot import the Python module wakeline.plot with '
+                     f'{sys.executable} ({err}); it needs numpy, pandas, matplotlib and h5py, and '
+                     'the wakeline package on PYTHONPATH (WAKELINE_PYTHON chooses the interpreter)\n')
+    sys.exit(2)
+sys.exit(load()(sys.argv[1:], prog='wakeline plot'))
+)py";
+  std::vector<char*> args;
+  args.push_back(const_cast<char*>(python.c_str()));
+  args.push_back(const_cast<char*>("-c"));
+  args.push_back(const_cast<char*>(kBootstrap));
+  for (int i = 2; i < argc; ++i) args.push_back(argv[i]);
+  args.push_back(nullptr);
+  std::cout.flush();
+  ::execvp(args[0], args.data());
+  const int err = errno;
+  std::cerr << "wakeline plot: error: cannot run the Python interpreter '" << python << "' ("
+            << std::strerror(err) << "); install Python 3 with matplotlib, or set WAKELINE_PYTHON "
+            << "to an interpreter that has it\n";
+  return 2;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc >= 2 && std::strcmp(argv[1], "plot") == 0) return run_plot(argc, argv);
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
   try {
