@@ -7,9 +7,10 @@ cd "$(dirname "$0")/.."
 log() { [ -n "${WAKELINE_QUIET_SETUP:-}" ] || echo "[setup] $*"; }
 
 # Debian packages: compilers and build tools, HDF5 (openPMD files), muparser (deck expressions),
-# FFTW (space-charge field solves), GoogleTest and Google Benchmark, Python for the venv.
-packages=(g++ cmake ninja-build pkg-config libhdf5-dev libmuparser-dev libfftw3-dev libgtest-dev
-          libbenchmark-dev python3 python3-venv)
+# FFTW (space-charge field solves), yaml-cpp (PALS lattices), GoogleTest and Google Benchmark,
+# Python with its headers for the venv and the pybind11 module.
+packages=(g++ cmake ninja-build pkg-config libhdf5-dev libmuparser-dev libfftw3-dev libyaml-cpp-dev
+          libgtest-dev libbenchmark-dev python3 python3-venv python3-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -23,7 +24,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # Python environment for the tests and the conformance checker.
-if ! .venv/bin/python -c "import numpy, pandas, scipy, openpmd_api, pytest" 2>/dev/null; then
+if ! .venv/bin/python -c "import numpy, pandas, scipy, openpmd_api, pytest, pybind11, matplotlib, h5py, openpmd_viewer, pmd_beamphysics" 2>/dev/null; then
   log "creating the Python venv in .venv"
   python3 -m venv .venv
   .venv/bin/python -m pip install -q --upgrade pip
