@@ -329,6 +329,8 @@ def test_elements_keep_impactx_keywords():
         elements.RFCavity(1.0, 2.0, 3.0, 4.0)
     with pytest.raises(AttributeError, match="no parameter 'kk'"):
         q.kk = 1.0
+    old = elements.Drift(ds=1.0, x_aperture=1e-3, y_aperture=2e-3)  # ImpactX's older spelling
+    assert (old.aperture_x, old.aperture_y) == (1e-3, 2e-3)
     lin = elements.LinearMap(R=np.eye(6), ds=0.5)
     r = lin.transfer_map(wakeline.RefPart().set_kin_energy_MeV(1.0))
     np.testing.assert_array_equal(r, np.eye(6))

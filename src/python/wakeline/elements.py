@@ -20,6 +20,9 @@ from ._deck import deck_text
 
 REQUIRED = object()  # marks a keyword without a default
 
+# Older ImpactX spellings, accepted for the same parameters.
+_OLD_KEYWORDS = {"x_aperture": "aperture_x", "y_aperture": "aperture_y"}
+
 _ALIGN = (("dx", 0.0), ("dy", 0.0), ("rotation", 0.0))
 _PIPE = (("aperture_x", 0.0), ("aperture_y", 0.0))
 _THICK_TAIL = _ALIGN + _PIPE + (("nslice", 1), ("name", None))
@@ -44,6 +47,7 @@ class Element:
             raise TypeError(f"{type(self).__name__}() takes at most {len(names)} positional arguments")
         values = dict(zip(names, args))
         for key, value in kwargs.items():
+            key = _OLD_KEYWORDS.get(key, key) if _OLD_KEYWORDS.get(key) in names else key
             if key not in names:
                 raise TypeError(
                     f"{type(self).__name__}() got an unexpected keyword argument '{key}'; valid: {', '.join(names)}"
