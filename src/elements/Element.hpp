@@ -5,6 +5,7 @@
 #include <string>
 #include <variant>
 
+#include "elements/ActivePlasmaLens.hpp"
 #include "elements/Aperture.hpp"
 #include "elements/BeamMonitor.hpp"
 #include "elements/Buncher.hpp"
@@ -27,6 +28,7 @@
 #include "elements/Multipole.hpp"
 #include "elements/NonlinearLens.hpp"
 #include "elements/PRot.hpp"
+#include "elements/PlasmaStage.hpp"
 #include "elements/PlaneXYRot.hpp"
 #include "elements/PolygonAperture.hpp"
 #include "elements/Programmable.hpp"
@@ -53,7 +55,8 @@ using Element =
                  elements::SoftQuadrupole, elements::ExactSbend, elements::CFbend, elements::ExactCFbend,
                  elements::ChrAcc, elements::ChrDrift, elements::ExactDrift, elements::ChrQuad,
                  elements::ExactQuad, elements::ChrPlasmaLens, elements::TaperedPL, elements::NonlinearLens,
-                 elements::ExactMultipole, elements::QuadEdge, elements::Programmable>;
+                 elements::ExactMultipole, elements::QuadEdge, elements::Programmable,
+                 elements::PlasmaStage, elements::ActivePlasmaLens>;
 
 // Elements with a particle map; monitors and markers have none. Most build it from the
 // reference after its push; elements whose map is integrated along the slice (soft-edge, RF)

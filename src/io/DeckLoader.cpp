@@ -13,6 +13,7 @@
 #include "core/Error.hpp"
 #include "io/OpenPMDReader.hpp"
 #include "io/PalsLattice.hpp"
+#include "plasma/AnalyticStage.hpp"
 
 namespace wakeline::io {
 
@@ -434,7 +435,9 @@ const std::vector<std::string> kTypes = {"drift",
                                          "tapered_plasma_lens",
                                          "nonlinear_lens",
                                          "multipole_exact",
-                                         "quadedge"};
+                                         "quadedge",
+                                         "plasma_stage",
+                                         "active_plasma_lens"};
 
 struct ElementReader {
   InputDeck& deck;
@@ -516,6 +519,139 @@ struct ElementReader {
     require(deck, n + ".int_order", static_cast<double>(v), v == 2 || v == 4 || v == 6,
             "it must be 2, 4 or 6");
     return static_cast<int>(v);
+  }
+
+  // plasma_stage and active_plasma_lens (docs/user-guide/plasma-stage.md): elements tracked whole in
+  // the lab frame by src/plasma/. Their length is `ds`, as for every element of the dialect.
+  Element read_stage(const std::string& n, const std::string& type) {
+    using namespace wakeline::plasma;
+    const bool lens = type == "active_plasma_lens";
+    if (deck.contains(n + ".length")) {
+      fail(
+          deck, n + ".length",
+          "is Wake-T's name; in Wakeline decks the stage length is '" + n + ".ds' (m), as for every element");
+    }
+    StageElement e;
+    e.name = query_string_or(deck, n + ".name", n);
+    e.ds = get_positive(deck, n + ".ds");
+    if (const auto ns = deck.query_int(n + ".nslice")) {
+      require(deck, n + ".nslice", static_cast<double>(*ns), *ns == 1,
+              "it must be 1: the stage is integrated in time as one element (its time step is dt_bunch)");
+    }
+    e.nslice = 1;
+    // The pusher and its time step.
+    PushSettings push;
+    push.pusher =
+        one_of(deck, n + ".bunch_pusher", "boris", {"boris", "rk4"}) == "rk4" ? Pusher::rk4 : Pusher::boris;
+    if (deck.contains(n + ".dt_bunch")) {
+      const auto text = deck.query_string(n + ".dt_bunch");
+      if (!(text && *text == "auto")) push.dt = get_positive(deck, n + ".dt_bunch");  // s
+    }
+    StageFields fields;
+    if (lens) {
+      fields.lens_gradient = d_(n, "foc_strength");  // T/m, > 0 focuses electrons
+      if (query_bool_or(deck, n + ".wakefields", false)) {
+        fail(deck, n + ".wakefields",
+             "plasma wakefields inside an active plasma lens are not available yet; valid: false");
+      }
+    } else {
+      // Wake-T's other models are named so that a deck using one gets a clear answer.
+      const std::string wanted = query_string_or(deck, n + ".wakefield_model", "simple_blowout");
+      if (wanted == "quasistatic_2d" || wanted == "cold_fluid_1d" || wanted == "quasistatic_2d_ion") {
+        fail(
+            deck, n + ".wakefield_model",
+            "'" + wanted + "' is not available yet; valid: simple_blowout, custom_blowout, focusing_blowout");
+      }
+      const std::string model = one_of(deck, n + ".wakefield_model", "simple_blowout",
+                                       {"simple_blowout", "custom_blowout", "focusing_blowout"});
+      const WakeModel wm = model == "custom_blowout"     ? WakeModel::custom_blowout
+                           : model == "focusing_blowout" ? WakeModel::focusing_blowout
+                                                         : WakeModel::simple_blowout;
+      AnalyticWake wake(wm, read_profile(n, e.ds, wm != WakeModel::custom_blowout), e.ds);
+      if (wm == WakeModel::simple_blowout) {
+        const double l0 = query_double_or(deck, n + ".laser_l_0", 0.8e-6);
+        require(deck, n + ".laser_l_0", l0, l0 > 0.0, "it must be > 0 (the laser wavelength, m)");
+        wake.set_laser(d_(n, "laser_xi_c"), l0);
+        wake.set_field_offset(query_double_or(deck, n + ".field_offset", 0.0));
+      } else if (wm == WakeModel::custom_blowout) {
+        // Without a laser wavelength the fields stay fixed in xi (no slippage).
+        if (deck.contains(n + ".laser_l_0")) {
+          const double l0 = d_(n, "laser_l_0");
+          require(deck, n + ".laser_l_0", l0, l0 > 0.0, "it must be > 0 (the laser wavelength, m)");
+          if (!deck.contains(n + ".density") && !deck.contains(n + ".density_profile"))
+            fail(deck, n + ".laser_l_0",
+                 "needs the plasma density (" + n + ".density) for the group velocity");
+          wake.set_laser(0.0, l0);
+        }
+        wake.set_custom(
+            query_double_or(deck, n + ".lon_field", 0.0), query_double_or(deck, n + ".lon_field_slope", 0.0),
+            query_double_or(deck, n + ".foc_strength", 0.0), query_double_or(deck, n + ".xi_fields", 0.0));
+      }
+      fields.wake = std::move(wake);
+    }
+    auto physics = std::make_shared<const AnalyticStage>(e.ds, std::move(fields), push);
+    if (lens) {
+      ActivePlasmaLens out;
+      static_cast<StageElement&>(out) = e;
+      out.physics = std::move(physics);
+      return out;
+    }
+    PlasmaStage out;
+    static_cast<StageElement&>(out) = e;
+    out.physics = std::move(physics);
+    return out;
+  }
+
+  double d_(const std::string& n, const char* key) { return deck.get_double(n + "." + key); }
+
+  // The density keys of a plasma_stage. `required`: the wake model needs a density (custom_blowout
+  // only for the laser's group velocity).
+  plasma::PlasmaProfile read_profile(const std::string& n, double length, bool required) {
+    using namespace wakeline::plasma;
+    const std::string kind =
+        one_of(deck, n + ".density_profile", "uniform", {"uniform", "ramp", "expression"});
+    PlasmaProfile p = PlasmaProfile::uniform(0.0);
+    try {
+      if (kind == "expression") {
+        const std::string key = n + ".density_expression";
+        try {
+          p = PlasmaProfile::expression(deck.get_string(key), length);
+        } catch (const std::invalid_argument& err) {
+          fail(deck, key, err.what());
+        }
+      } else if (kind == "ramp") {
+        const double top = get_positive(deck, n + ".density");
+        const std::string shape_name = one_of(deck, n + ".ramp_shape", "inverse_square",
+                                              {"linear", "inverse_square", "exponential", "gaussian"});
+        const RampShape shape = shape_name == "linear"           ? RampShape::linear
+                                : shape_name == "inverse_square" ? RampShape::inverse_square
+                                : shape_name == "exponential"    ? RampShape::exponential
+                                                                 : RampShape::gaussian;
+        const bool up = one_of(deck, n + ".ramp_type", "upramp", {"upramp", "downramp"}) == "upramp";
+        const double decay = query_double_or(deck, n + ".ramp_decay_length", 0.0);
+        if (deck.contains(n + ".ramp_decay_length"))
+          require(deck, n + ".ramp_decay_length", decay, decay > 0.0, "it must be > 0 (m)");
+        const bool need_down = shape == RampShape::linear || decay <= 0.0;
+        const double down = need_down ? get_positive(deck, n + ".ramp_density_down")
+                                      : query_double_or(deck, n + ".ramp_density_down", 0.0);
+        const double pos = query_double_or(deck, n + ".ramp_position_down", length);
+        require(deck, n + ".ramp_position_down", pos, pos > 0.0, "it must be > 0 (m from the top end)");
+        if (need_down && shape != RampShape::linear)
+          require(deck, n + ".ramp_density_down", down, down < top,
+                  "it must be below the top density " + n + ".density to derive a decay length");
+        try {
+          p = PlasmaProfile::ramp(shape, up, length, top, down, pos, decay);
+        } catch (const std::invalid_argument& err) {
+          fail(deck, n + ".ramp_shape", err.what());
+        }
+      } else if (required || deck.contains(n + ".density")) {
+        p = PlasmaProfile::uniform(get_positive(deck, n + ".density"));
+      }
+    } catch (const std::invalid_argument& err) {
+      fail(deck, n + ".density", err.what());
+    }
+    p.parabolic_coefficient = query_double_or(deck, n + ".parabolic_coefficient", 0.0);
+    return p;
   }
 
   Element read(const std::string& n, const std::string& type) {
@@ -874,6 +1010,9 @@ struct ElementReader {
       e.shape.absorb = one_of(deck, n + ".action", "transmit", {"transmit", "absorb"}) == "absorb";
       e.shape.mask = read_mask(n);
       return e;
+    }
+    if (type == "plasma_stage" || type == "active_plasma_lens") {
+      return read_stage(n, type);
     }
     if (type == "marker") {
       Marker e;

@@ -1887,6 +1887,14 @@ class Writer {
                      "element '" + e.name +
                          "' is programmable (its push is Python code) and cannot be written to a PALS file");
   }
+  // Time-integrated plasma elements: their physics objects have no PALS form yet.
+  YAML::Node one(const PlasmaStage& e) {
+    throw InputError(e.name, "", "element '" + e.name + "' is a plasma_stage, which has no PALS form yet");
+  }
+  YAML::Node one(const ActivePlasmaLens& e) {
+    throw InputError(e.name, "",
+                     "element '" + e.name + "' is an active_plasma_lens, which has no PALS form yet");
+  }
   YAML::Node one(const Source& e) {
     Out o = extension(e, "source");
     o.wp["distribution"] = "openPMD";

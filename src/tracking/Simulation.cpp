@@ -37,6 +37,17 @@ void mark_lost_at(Particles& b, double s) {
     if (b.id[i] < 0 && b.s_lost[i] == 0.0) b.s_lost[i] = s;
 }
 
+// The physics of an element integrated in time through its fields (plasma_stage,
+// active_plasma_lens), or null for any other element.
+const elements::StagePhysics* stage_physics(const Element& e) {
+  const elements::StageElement* stage = nullptr;
+  if (const auto* p = std::get_if<elements::PlasmaStage>(&e)) stage = p;
+  if (const auto* p = std::get_if<elements::ActivePlasmaLens>(&e)) stage = p;
+  if (stage && !stage->physics)
+    throw RunError("element '" + stage->name + "' (" + type_name(e) + ") has no physics model attached");
+  return stage ? stage->physics.get() : nullptr;
+}
+
 // Walks the lattice slice by slice (ImpactX's loop: step++, reference push, then the mode's work
 // in on_slice(element, entrance reference), then the observer's per-slice hooks). `sync` brings
 // the particles up to date (ends a fused pass): before every user hook and before the final
@@ -183,11 +194,23 @@ void track_particles(Simulation& sim, TrackObserver& observer) {
             }
           }
         }
-        if (const double L = common(element).slice_ds(); enabled(sim.space_charge) && L != 0.0) {
+        const elements::StagePhysics* stage = stage_physics(element);
+        // A plasma stage's fields are the whole physics inside it (its wake models stand for the
+        // plasma's response); the beamline's space-charge kick over its length would not apply.
+        if (const double L = common(element).slice_ds(); enabled(sim.space_charge) && L != 0.0 && !stage) {
           flush();  // the kick needs every particle at the slice entrance
           space_charge.kick(sim.beam, entrance, L);
         }
-        if (const auto* source = std::get_if<elements::Source>(&element)) {
+        if (stage) {
+          // The whole stage at once (nslice = 1): the particles must be up to date, and the stage
+          // sets the exit reference (its energy is the beam's mean energy there), replacing the
+          // drift-like push that walk() made.
+          flush();
+          sim.ref = entrance;
+          stage->track(sim.beam, sim.ref);
+          mark_lost_at(sim.beam, sim.ref.s);
+          remove_lost(sim);
+        } else if (const auto* source = std::get_if<elements::Source>(&element)) {
           flush();
           if (!source->active_once || sim.period == 0) source->inject(sim.beam, sim.ref);
         } else if (const auto* programmable = std::get_if<elements::Programmable>(&element)) {

@@ -534,3 +534,21 @@ def test_2d_space_charge_takes_the_current_from_add_particles(in_tmp):
         return sim.beam.beam_moments()["sigma_x"]
 
     assert run(0.5) > run(0.05) * 1.001  # more current, more defocusing
+
+
+def test_plasma_stage_from_python(in_tmp):
+    """elements.PlasmaStage with Wake-T's custom_blowout: a constant -10 GV/m over 1 cm gives an
+    electron 100 MeV, and the reference particle follows the beam's mean energy."""
+    sim = ImpactX()
+    sim.diagnostics = False
+    sim.beam.ref.set_species("electron").set_kin_energy_MeV(100.0)
+    sim.add_particles(1e-12, distribution.Gaussian(lambdaX=1e-6, lambdaY=1e-6, lambdaT=1e-6, lambdaPx=1e-5,
+                                                   lambdaPy=1e-5, lambdaPt=1e-4), 500)
+    sim.lattice.append(elements.PlasmaStage(ds=0.01, density=1e23, wakefield_model="custom_blowout",
+                                            lon_field=-10e9))
+    sim.track_particles()
+    assert sim.beam.ref.kin_energy_MeV == pytest.approx(200.0, rel=1e-4)
+    assert sim.beam.ref.s == pytest.approx(0.01, rel=1e-14)
+    assert abs(sim.beam.beam_moments()["mean_pt"]) < 1e-6
+    with pytest.raises(wakeline.InputError, match="quasistatic_2d"):
+        elements.PlasmaStage(ds=0.01, density=1e23, wakefield_model="quasistatic_2d")._to_core(sim.beam.ref)

@@ -452,10 +452,32 @@ class CoreElement:
         return f"<{self._element.type} '{self.name}' ds={self.ds} nslice={self.nslice}>"
 
 
+# Plasma elements tracked in time through their fields (docs/user-guide/plasma-stage.md). The
+# length is ``ds``, as for every element; the other keywords are the deck keys.
+PlasmaStage = _element(
+    "PlasmaStage", "plasma_stage",
+    (("ds", R), ("wakefield_model", "simple_blowout"), ("density", None), ("density_profile", "uniform"),
+     ("density_expression", None), ("ramp_shape", "inverse_square"), ("ramp_type", "upramp"),
+     ("ramp_density_down", None), ("ramp_position_down", None), ("ramp_decay_length", None),
+     ("parabolic_coefficient", 0.0), ("bunch_pusher", "boris"), ("dt_bunch", "auto"), ("laser_xi_c", None),
+     ("laser_l_0", None), ("field_offset", 0.0), ("lon_field", 0.0), ("lon_field_slope", 0.0),
+     ("foc_strength", 0.0), ("xi_fields", 0.0), ("nslice", 1), ("name", None)),
+    doc="A plasma accelerator stage with an analytic wake model (Wake-T's PlasmaStage; deck type "
+    "'plasma_stage'). Length ds (m), density (m^-3), wakefield_model = simple_blowout | custom_blowout | "
+    "focusing_blowout; see docs/user-guide/plasma-stage.md for every keyword.",
+)
+ActivePlasmaLens = _element(
+    "ActivePlasmaLens", "active_plasma_lens",
+    (("ds", R), ("foc_strength", R), ("wakefields", False), ("bunch_pusher", "boris"), ("dt_bunch", "auto"),
+     ("nslice", 1), ("name", None)),
+    doc="An active plasma lens tracked in time (Wake-T's ActivePlasmaLens; deck type 'active_plasma_lens'): "
+    "length ds (m), foc_strength g (T/m, positive focuses electrons).",
+)
+
 ALL = [
     Drift, ChrDrift, ExactDrift, Quad, ChrQuad, ExactQuad, QuadEdge, Sbend, ExactSbend, CFbend, ExactCFbend,
     DipEdge, ThinDipole, Multipole, ExactMultipole, NonlinearLens, Sol, ConstF, ChrPlasmaLens, TaperedPL, ChrAcc,
     ShortRF, Buncher, Kicker, PRot, PlaneXYRot, Aperture, PolygonAperture, RFCavity, SoftQuadrupole, SoftSolenoid,
-    LinearMap, BeamMonitor, Source, Marker, Empty, Programmable, SpinMap,
+    LinearMap, BeamMonitor, Source, Marker, Empty, Programmable, SpinMap, PlasmaStage, ActivePlasmaLens,
 ]
 BY_NAME = {cls.__name__: cls for cls in ALL}
