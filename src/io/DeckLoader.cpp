@@ -14,6 +14,7 @@
 #include "io/OpenPMDReader.hpp"
 #include "io/PalsLattice.hpp"
 #include "plasma/AnalyticStage.hpp"
+#include "plasma/QuasiStaticStage.hpp"
 
 namespace wakeline::io {
 
@@ -557,13 +558,21 @@ struct ElementReader {
     } else {
       // Wake-T's other models are named so that a deck using one gets a clear answer.
       const std::string wanted = query_string_or(deck, n + ".wakefield_model", "simple_blowout");
-      if (wanted == "quasistatic_2d" || wanted == "cold_fluid_1d" || wanted == "quasistatic_2d_ion") {
-        fail(
-            deck, n + ".wakefield_model",
-            "'" + wanted + "' is not available yet; valid: simple_blowout, custom_blowout, focusing_blowout");
+      if (wanted == "cold_fluid_1d" || wanted == "quasistatic_2d_ion") {
+        fail(deck, n + ".wakefield_model",
+             "'" + wanted +
+                 "' is not available yet; valid: simple_blowout, custom_blowout, focusing_blowout, "
+                 "quasistatic_2d");
       }
-      const std::string model = one_of(deck, n + ".wakefield_model", "simple_blowout",
-                                       {"simple_blowout", "custom_blowout", "focusing_blowout"});
+      const std::string model =
+          one_of(deck, n + ".wakefield_model", "simple_blowout",
+                 {"simple_blowout", "custom_blowout", "focusing_blowout", "quasistatic_2d"});
+      if (model == "quasistatic_2d") {
+        PlasmaStage out;
+        static_cast<StageElement&>(out) = e;
+        out.physics = read_quasistatic(n, e.ds, push);
+        return out;
+      }
       const WakeModel wm = model == "custom_blowout"     ? WakeModel::custom_blowout
                            : model == "focusing_blowout" ? WakeModel::focusing_blowout
                                                          : WakeModel::simple_blowout;
@@ -603,6 +612,68 @@ struct ElementReader {
   }
 
   double d_(const std::string& n, const char* key) { return deck.get_double(n + "." + key); }
+
+  // fallback < 0: the key is required.
+  int positive_int(const std::string& key, long long fallback) {
+    const long long v = fallback < 0 ? deck.get_int(key) : deck.query_int(key).value_or(fallback);
+    require(deck, key, static_cast<double>(v), v >= 1 && v <= 1000000000LL, "it must be a positive integer");
+    return static_cast<int>(v);
+  }
+
+  // wakefield_model = quasistatic_2d: Wake-T's PlasmaStage keys for the wake grid and its
+  // GaussianPulse (laser_* keys; the laser is present when laser_a0 is given).
+  std::shared_ptr<const elements::StagePhysics> read_quasistatic(const std::string& n, double length,
+                                                                 const plasma::PushSettings& push) {
+    using namespace wakeline::plasma;
+    QuasiStaticStageConfig c;
+    c.length = length;
+    c.profile = read_profile(n, length, true);
+    c.xi_min = d_(n, "xi_min");
+    c.xi_max = d_(n, "xi_max");
+    require(deck, n + ".xi_max", c.xi_max, c.xi_max > c.xi_min, "it must be > " + n + ".xi_min (m)");
+    c.r_max = get_positive(deck, n + ".r_max");
+    c.r_max_plasma = query_double_or(deck, n + ".r_max_plasma", c.r_max);
+    require(deck, n + ".r_max_plasma", c.r_max_plasma, c.r_max_plasma > 0.0, "it must be > 0 (m)");
+    c.n_r = positive_int(n + ".n_r", -1);
+    c.n_xi = positive_int(n + ".n_xi", -1);
+    require(deck, n + ".n_r", c.n_r, c.n_r >= 2, "it must be >= 2");
+    require(deck, n + ".n_xi", c.n_xi, c.n_xi >= 2, "it must be >= 2");
+    c.ppc = positive_int(n + ".ppc", 2);
+    c.max_gamma = query_double_or(deck, n + ".max_gamma", 10.0);
+    require(deck, n + ".max_gamma", c.max_gamma, c.max_gamma > 1.0, "it must be > 1");
+    c.plasma_pusher = one_of(deck, n + ".plasma_pusher", "ab5", {"ab5", "rk4"}) == "rk4" ? PlasmaPusher::rk4
+                                                                                         : PlasmaPusher::ab5;
+    if (deck.contains(n + ".dz_fields")) c.dz_fields = get_positive(deck, n + ".dz_fields");
+    c.push = push;
+    if (deck.contains(n + ".laser_a0")) {
+      LaserPulse p;
+      p.a_0 = get_positive(deck, n + ".laser_a0");
+      p.w_0 = get_positive(deck, n + ".laser_w0");
+      p.tau = get_positive(deck, n + ".laser_tau");
+      p.l_0 = query_double_or(deck, n + ".laser_l_0", 0.8e-6);
+      require(deck, n + ".laser_l_0", p.l_0, p.l_0 > 0.0, "it must be > 0 (the laser wavelength, m)");
+      p.xi_c = d_(n, "laser_xi_c");
+      p.z_foc = query_double_or(deck, n + ".laser_z_foc", 0.0);
+      p.cep_phase = query_double_or(deck, n + ".laser_cep_phase", 0.0);
+      p.polarization = one_of(deck, n + ".laser_polarization", "linear", {"linear", "circular"}) == "circular"
+                           ? Polarization::circular
+                           : Polarization::linear;
+      c.laser = p;
+      c.laser_evolution = query_bool_or(deck, n + ".laser_evolution", true);
+      c.laser_envelope_substeps = positive_int(n + ".laser_envelope_substeps", 1);
+    } else {
+      for (const char* key :
+           {"laser_w0", "laser_tau", "laser_z_foc", "laser_polarization", "laser_evolution"})
+        if (deck.contains(n + "." + key))
+          fail(deck, n + "." + key,
+               "needs the laser amplitude " + n + ".laser_a0 (the laser is off without it)");
+    }
+    try {
+      return std::make_shared<const QuasiStaticStage>(std::move(c));
+    } catch (const InputError& err) {
+      fail(deck, n + "." + err.key(), err.what());
+    }
+  }
 
   // The density keys of a plasma_stage. `required`: the wake model needs a density (custom_blowout
   // only for the laser's group velocity).

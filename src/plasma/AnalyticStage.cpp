@@ -1,6 +1,7 @@
 #include "plasma/AnalyticStage.hpp"
 
 #include <cmath>
+#include <vector>
 
 #include "core/ParallelFor.hpp"
 #include "elements/Mixins.hpp"
@@ -8,7 +9,13 @@
 namespace wakeline::plasma {
 
 void AnalyticStage::track(Particles& beam, RefPart& ref) const {
-  using constants::c;
+  track_in_lab(beam, ref, length_, [this](LabBunch& lab, const std::vector<double>& /*weights*/) {
+    push_bunch(lab, fields_, length_ / constants::c, settings_);
+  });
+}
+
+void track_in_lab(Particles& beam, RefPart& ref, double length,
+                  const std::function<void(LabBunch& lab, const std::vector<double>& weights)>& push) {
   const std::size_t n = beam.size();
   const double bg0 = ref.beta_gamma(), gamma0 = ref.gamma();
 
@@ -44,8 +51,10 @@ void AnalyticStage::track(Particles& beam, RefPart& ref) const {
   lab.qm[n] = ref.qm();
 
   // ---- the stage
-  const double t_final = length_ / c;
-  push_bunch(lab, fields_, t_final, settings_);
+  std::vector<double> weights(n + 1, 0.0);
+  for (std::size_t i = 0; i < n; ++i)
+    if (beam.id[i] >= 0 && lab.qm[i] != 0.0) weights[i] = beam.w[i];
+  push(lab, weights);
 
   // ---- exit: the new reference. Its time of flight: t_final plus the time the tracked reference
   // particle needs for the distance -xi left to the exit plane.
@@ -68,8 +77,8 @@ void AnalyticStage::track(Particles& beam, RefPart& ref) const {
   }
   const double ref_delay = arrival_delay(n);
   RefPart out = ref;
-  elements::push_reference_straight(out, length_);  // s, and the position along the direction
-  out.t = ref.t + length_ + ref_delay;              // c * (t_final + delay)
+  elements::push_reference_straight(out, length);  // s, and the position along the direction
+  out.t = ref.t + length + ref_delay;              // c * (t_final + delay)
   double gamma_ref;
   if (sum_w > 0.0) {
     gamma_ref = sum_wg / sum_w;

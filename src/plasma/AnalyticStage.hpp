@@ -1,4 +1,6 @@
 #pragma once
+#include <functional>
+
 #include "elements/PlasmaStage.hpp"
 #include "plasma/BunchPusher.hpp"
 
@@ -18,6 +20,14 @@ namespace wakeline::plasma {
 //    length, its position along its direction, and its time by the time of flight of the tracked
 //    reference particle. Particles are expressed relative to that reference.
 //  * Particles moving backwards at the exit (u_z <= 0) or with non-finite coordinates are lost.
+//
+// `track_in_lab` is that coupling with the push in between left to the caller: `push(lab, weights)`
+// must advance `lab` from t = 0 to length/c. `weights` holds the physical particles per
+// macro-particle of each slot (0 for the reference particle in the last slot and for particles lost
+// at the entrance), for the stages whose fields depend on the beam itself.
+void track_in_lab(Particles& beam, RefPart& ref, double length,
+                  const std::function<void(LabBunch& lab, const std::vector<double>& weights)>& push);
+
 class AnalyticStage final : public elements::StagePhysics {
  public:
   AnalyticStage(double length, StageFields fields, PushSettings settings)

@@ -24,8 +24,9 @@ struct State {
   double x, y, xi, ux, uy, uz;
 };
 
-// d(state)/dt.
-inline State derivative(const State& s, double t, double qm, const StageFields& fields) {
+// d(state)/dt. F: any FieldEB(x, y, xi, t).
+template <class F>
+inline State derivative(const State& s, double t, double qm, const F& fields) {
   const double gamma = std::sqrt(1.0 + s.ux * s.ux + s.uy * s.uy + s.uz * s.uz);
   const FieldEB f = fields(s.x, s.y, s.xi, t);
   const double vx = c * s.ux / gamma, vy = c * s.uy / gamma, vz = c * s.uz / gamma;
@@ -42,7 +43,8 @@ inline State axpy(const State& s, double h, const State& d) {
   return {s.x + h * d.x, s.y + h * d.y, s.xi + h * d.xi, s.ux + h * d.ux, s.uy + h * d.uy, s.uz + h * d.uz};
 }
 
-void rk4_step(LabBunch& b, std::size_t i, double t, double dt, const StageFields& fields) {
+template <class F>
+void rk4_step(LabBunch& b, std::size_t i, double t, double dt, const F& fields) {
   const State s{b.x[i], b.y[i], b.xi[i], b.ux[i], b.uy[i], b.uz[i]};
   const double qm = b.qm[i];
   const State k1 = derivative(s, t, qm, fields);
@@ -59,7 +61,8 @@ void rk4_step(LabBunch& b, std::size_t i, double t, double dt, const StageFields
 }
 
 // Wake-T's Boris push: half drift, fields at t + dt/2, Boris rotation, half drift with the new u.
-void boris_step(LabBunch& b, std::size_t i, double t, double dt, const StageFields& fields) {
+template <class F>
+void boris_step(LabBunch& b, std::size_t i, double t, double dt, const F& fields) {
   double x = b.x[i], y = b.y[i], xi = b.xi[i], ux = b.ux[i], uy = b.uy[i], uz = b.uz[i];
   double gamma = std::sqrt(1.0 + ux * ux + uy * uy + uz * uz);
   const double hd = 0.5 * dt;
@@ -82,7 +85,10 @@ void boris_step(LabBunch& b, std::size_t i, double t, double dt, const StageFiel
 }  // namespace
 
 double auto_time_step(const LabBunch& b, const StageFields& fields) {
-  const double kx = fields.focusing_gradient();
+  return auto_time_step(b, fields.focusing_gradient());
+}
+
+double auto_time_step(const LabBunch& b, double kx) {
   const std::size_t n = b.size();
   if (!(kx > 0.0) || n == 0) return std::numeric_limits<double>::infinity();
   double gamma_min = std::numeric_limits<double>::infinity(), qm_max = 0.0;
@@ -115,6 +121,26 @@ std::size_t push_bunch(LabBunch& bunch, const StageFields& fields, double t_fina
       parallel_for(bunch.size(), [=](std::size_t i) { boris_step(*b, i, t, dt, *f); });
     }
     t = (dt == t_final - t) ? t_final : t + dt;
+    ++steps;
+  }
+  return steps;
+}
+
+std::size_t push_bunch(LabBunch& bunch, const FieldFunction& fields, double t_start, double t_end,
+                       Pusher pusher, const std::function<double(const LabBunch&)>& time_step) {
+  std::size_t steps = 0;
+  double t = t_start;
+  LabBunch* b = &bunch;
+  const FieldFunction* f = &fields;
+  while (t < t_end) {
+    double dt = time_step(bunch);
+    if (!(t + dt < t_end - 1e-12 * (t_end - t_start))) dt = t_end - t;
+    if (pusher == Pusher::rk4) {
+      parallel_for(bunch.size(), [=](std::size_t i) { rk4_step(*b, i, t, dt, *f); });
+    } else {
+      parallel_for(bunch.size(), [=](std::size_t i) { boris_step(*b, i, t, dt, *f); });
+    }
+    t = (dt == t_end - t) ? t_end : t + dt;
     ++steps;
   }
   return steps;

@@ -1,5 +1,6 @@
 #pragma once
 #include <cstddef>
+#include <functional>
 #include <vector>
 
 #include "plasma/AnalyticWake.hpp"
@@ -34,5 +35,15 @@ std::size_t push_bunch(LabBunch& bunch, const StageFields& fields, double t_fina
 
 // The automatic time step for this bunch (s); +inf without focusing.
 double auto_time_step(const LabBunch& bunch, const StageFields& fields);
+// Same for a focusing gradient kx (T/m): 0.1/omega_x, +inf for kx <= 0.
+double auto_time_step(const LabBunch& bunch, double kx);
+
+// Fields computed elsewhere (e.g. gathered from a wake solver's grid): FieldEB(x, y, xi, t), SI.
+using FieldFunction = std::function<FieldEB(double x, double y, double xi, double t)>;
+
+// Advances the bunch from t_start to t_end (s) through `fields` with steps time_step(bunch) (s),
+// asked before each step; the last step is shortened to land on t_end. Returns the number of steps.
+std::size_t push_bunch(LabBunch& bunch, const FieldFunction& fields, double t_start, double t_end,
+                       Pusher pusher, const std::function<double(const LabBunch&)>& time_step);
 
 }  // namespace wakeline::plasma

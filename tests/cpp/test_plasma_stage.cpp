@@ -438,7 +438,7 @@ stage.laser_l_0 = 0.8e-6
 TEST(PlasmaStage, BadDeckKeysNameTheKey) {
   const std::string base = "stage.type = plasma_stage\nstage.ds = 0.05\n";
   EXPECT_EQ(error_key("stage.type = plasma_stage\nstage.length = 0.05\n"), "stage.length");
-  EXPECT_EQ(error_key(base + "stage.wakefield_model = quasistatic_2d\n"), "stage.wakefield_model");
+  EXPECT_EQ(error_key(base + "stage.wakefield_model = cold_fluid_1d\n"), "stage.wakefield_model");
   EXPECT_EQ(error_key(base + "stage.wakefield_model = blowout\n"), "stage.wakefield_model");
   EXPECT_EQ(error_key(base + "stage.wakefield_model = custom_blowout\nstage.bunch_pusher = leapfrog\n"),
             "stage.bunch_pusher");

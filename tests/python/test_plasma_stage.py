@@ -84,7 +84,8 @@ def test_custom_blowout_stage_gains_e_field_times_length(wakeline, tmp_path):
     "keys, bad",
     [
         ("stage.length = 0.05", "stage.length"),
-        ("stage.ds = 0.05\nstage.wakefield_model = quasistatic_2d", "stage.wakefield_model"),
+        ("stage.ds = 0.05\nstage.wakefield_model = cold_fluid_1d", "stage.wakefield_model"),
+        ("stage.ds = 0.05\nstage.density = 1e23\nstage.wakefield_model = quasistatic_2d", "stage.xi_min"),
         ("stage.ds = 0.05\nstage.wakefield_model = custom_blowout\nstage.bunch_pusher = euler", "stage.bunch_pusher"),
         ("stage.ds = 0.05\nstage.wakefield_model = custom_blowout\nstage.lon_feld = 1", "stage.lon_feld"),
         ("stage.ds = 0.05\nstage.density = 1e23", "stage.laser_xi_c"),

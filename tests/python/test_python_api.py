@@ -550,5 +550,5 @@ def test_plasma_stage_from_python(in_tmp):
     assert sim.beam.ref.kin_energy_MeV == pytest.approx(200.0, rel=1e-4)
     assert sim.beam.ref.s == pytest.approx(0.01, rel=1e-14)
     assert abs(sim.beam.beam_moments()["mean_pt"]) < 1e-6
-    with pytest.raises(wakeline.InputError, match="quasistatic_2d"):
-        elements.PlasmaStage(ds=0.01, density=1e23, wakefield_model="quasistatic_2d")._to_core(sim.beam.ref)
+    with pytest.raises(wakeline.InputError, match="cold_fluid_1d"):
+        elements.PlasmaStage(ds=0.01, density=1e23, wakefield_model="cold_fluid_1d")._to_core(sim.beam.ref)

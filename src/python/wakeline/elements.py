@@ -461,10 +461,17 @@ PlasmaStage = _element(
      ("ramp_density_down", None), ("ramp_position_down", None), ("ramp_decay_length", None),
      ("parabolic_coefficient", 0.0), ("bunch_pusher", "boris"), ("dt_bunch", "auto"), ("laser_xi_c", None),
      ("laser_l_0", None), ("field_offset", 0.0), ("lon_field", 0.0), ("lon_field_slope", 0.0),
-     ("foc_strength", 0.0), ("xi_fields", 0.0), ("nslice", 1), ("name", None)),
-    doc="A plasma accelerator stage with an analytic wake model (Wake-T's PlasmaStage; deck type "
-    "'plasma_stage'). Length ds (m), density (m^-3), wakefield_model = simple_blowout | custom_blowout | "
-    "focusing_blowout; see docs/user-guide/plasma-stage.md for every keyword.",
+     ("foc_strength", 0.0), ("xi_fields", 0.0),
+     # quasistatic_2d: the wake grid and the laser (Wake-T's GaussianPulse) under laser_*.
+     ("xi_min", None), ("xi_max", None), ("r_max", None), ("r_max_plasma", None), ("n_r", None),
+     ("n_xi", None), ("ppc", 2), ("dz_fields", None), ("plasma_pusher", "ab5"), ("max_gamma", 10.0),
+     ("laser_a0", None), ("laser_w0", None), ("laser_tau", None), ("laser_z_foc", 0.0),
+     ("laser_cep_phase", 0.0), ("laser_polarization", "linear"), ("laser_evolution", True),
+     ("laser_envelope_substeps", 1), ("nslice", 1), ("name", None)),
+    doc="A plasma accelerator stage (Wake-T's PlasmaStage; deck type 'plasma_stage'). Length ds (m), "
+    "density (m^-3), wakefield_model = simple_blowout | custom_blowout | focusing_blowout (analytic) | "
+    "quasistatic_2d (r-z wake solver, optional laser envelope); see docs/user-guide/plasma-stage.md for "
+    "every keyword.",
 )
 ActivePlasmaLens = _element(
     "ActivePlasmaLens", "active_plasma_lens",
