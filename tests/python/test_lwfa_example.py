@@ -7,7 +7,7 @@ Physical checks on the exit beam:
   0.9 GeV; the nonlinear wave-breaking field is a few E0);
 * it is matched to the ion column (beta = sqrt(2 gamma)/k_p), so its normalised emittance is
   preserved within a few per cent;
-* no particle is lost, and the run takes less than a minute on one thread;
+* no particle is lost (its wall time is printed; speed is measured by benchmarks/, not asserted here);
 * it agrees with Wake-T 0.9.1 on the same case (benchmarks/lwfa_vs_waket.py: exit mean kinetic energy
   163.0-163.2 MeV, i.e. a gain of 61.5 MeV, rms dgamma/gamma 0.039-0.041, eps_n 1.00-1.02 um): the gain
   within 10 % and the spread within 25 % (different plasma-sheet and bunch pushers, deposits and
@@ -53,4 +53,3 @@ def test_lwfa_example_accelerates_and_keeps_the_emittance(wakeline, tmp_path):
     assert last["emittance_xn"] == pytest.approx(first["emittance_xn"], rel=0.05)
     assert last["emittance_yn"] == pytest.approx(first["emittance_yn"], rel=0.05)
     assert last["charge_C"] == pytest.approx(first["charge_C"], rel=1e-12)
-    assert wall < 60.0
