@@ -65,6 +65,9 @@ class Element:
         if key not in dict(self.params) and not key.startswith("_"):
             raise AttributeError(f"{type(self).__name__} has no parameter '{key}'")
         object.__setattr__(self, key, value)
+        # Counts parameter changes, so a running simulation sees which elements a hook retuned
+        # without comparing every parameter of every element.
+        object.__setattr__(self, "_version", self.__dict__.get("_version", 0) + 1)
 
     def __getattr__(self, key: str) -> Any:
         # Thin elements have no ds and nslice parameters; reading them gives ImpactX's values.

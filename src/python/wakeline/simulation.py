@@ -288,14 +288,9 @@ class ImpactX:
 
 
 def _snapshot(element) -> Any:
-    """What identifies an element's parameters (programmable callbacks by identity)."""
-    to_dict = getattr(element, "to_dict", None)
-    if to_dict is None:
-        return id(element)
-    d = to_dict()
-    if hasattr(element, "push"):
-        d = {**d, "_callbacks": (id(element.push), id(element.beam_particles), id(element.ref_particle))}
-    return d
+    """What identifies the state of an element's parameters: its change count (Element.__setattr__);
+    elements without one (built in C++, e.g. read from PALS) cannot change."""
+    return getattr(element, "_version", None)
 
 
 class _Envelope:
