@@ -3,7 +3,9 @@
 // from its generator), symplecticity error, numerical Jacobians of particle maps.
 #include <array>
 #include <cmath>
+#include <string>
 
+#include "core/Error.hpp"
 #include "core/Matrix6.hpp"
 #include "core/RefPart.hpp"
 
@@ -105,6 +107,17 @@ template <class Map>
 std::array<double, 6> apply(const Map& map, std::array<double, 6> z) {
   map(z[0], z[1], z[2], z[3], z[4], z[5]);
   return z;
+}
+
+// The key named by the InputError that `f()` throws, or "<no error>".
+template <class F>
+std::string input_error_key(F&& f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.key();
+  }
+  return "<no error>";
 }
 
 }  // namespace wakeline::test

@@ -369,12 +369,7 @@ io::RunSetup load_stage(const std::string& stage) {
 }
 
 std::string error_key(const std::string& stage) {
-  try {
-    load_stage(stage);
-  } catch (const InputError& e) {
-    return e.key();
-  }
-  return "<no error>";
+  return test::input_error_key([&] { load_stage(stage); });
 }
 
 }  // namespace

@@ -219,12 +219,7 @@ stage.density = 1e23
 }
 
 std::string error_key(const std::string& stage) {
-  try {
-    load(stage);
-  } catch (const InputError& e) {
-    return e.key();
-  }
-  return "<no error>";
+  return test::input_error_key([&] { load(stage); });
 }
 
 }  // namespace
