@@ -17,9 +17,8 @@ inline double F(double x) { return x > 0 ? 0.5 * x * x * std::log(x) - 0.25 * x 
 // Adams-Bashforth 5 weights, newest first.
 constexpr double kAB5[5] = {1901.0 / 720.0, -2774.0 / 720.0, 2616.0 / 720.0, -1274.0 / 720.0, 251.0 / 720.0};
 
-// Guards of the Wake-T model: keep 1 + psi away from zero and the sheet fields bounded where sheets
-// bunch up at the back of a bubble (the model itself is then no longer valid).
-constexpr double kPsiMin = -0.9;
+// Guard of the Wake-T model: keep the sheet fields bounded where sheets bunch up at the back of a bubble
+// (the model itself is then no longer valid). The psi guards are in the config.
 constexpr double kFieldClip = 3.0;
 
 // Radii in 1/r terms: a sheet can sit exactly on the axis only by accident; keep the result finite.
@@ -61,6 +60,8 @@ QuasiStatic2D::QuasiStatic2D(const QuasiStatic2DConfig& config) : cfg_(config) {
   check(cfg_.xi_max > cfg_.xi_min, "xi_max", "must be larger than xi_min");
   check(cfg_.ppc >= 1, "ppc", "need at least one sheet per radial cell");
   check(cfg_.max_gamma > 1, "max_gamma", "must be > 1");
+  check(cfg_.psi_min > -1 && cfg_.psi_min <= 0, "psi_min", "must be in (-1, 0]");
+  check(cfg_.psi_max >= 0, "psi_max", "must be >= 0");
   dr_ = cfg_.r_max / cfg_.n_r;
   dxi_ = (cfg_.xi_max - cfg_.xi_min) / (cfg_.n_xi - 1);
   h_ = dr_ / cfg_.ppc;
@@ -164,9 +165,11 @@ void QuasiStatic2D::prepare_sources(const std::vector<double>& rho_beam, const s
   check(rho_beam.empty() || rho_beam.size() == G, "rho_beam", "size must be n_xi * n_r");
   check(a2.empty() || a2.size() == G, "a2", "size must be n_xi * n_r");
   check(dr_a2.empty() || dr_a2.size() == G, "dr_a2", "size must be n_xi * n_r");
-  // b_theta^beam(r) = (1/r) int_0^r rho r' dr': cumulative cell sums, half of the own cell, and a quarter
-  // of the axis cell less (the density of a smooth beam has zero slope on axis, so the mid-point sum
-  // over-counts the first cell by that much; exact for a uniform beam).
+  // b_theta^beam(r_k) r_k = beam charge (per 2 pi) enclosed by r_k. rho_beam is a deposit_beam() density,
+  // so the cell charges are rho times the volumes it was divided by (beam_volume(), 13/24 dr^2 on axis):
+  // converting back with any other volume would lose or add charge at every radius outside. The own
+  // cell counts by the part of a uniform annulus below r_k, 1/2 - dr/(8 r_k) of it (1/4 on axis), which
+  // is exact for a uniform density and leaves the total charge untouched beyond the beam.
   for (int j = 0; j < nx; ++j) {
     double* out = bt_beam_.data() + index(j, 0);
     if (rho_beam.empty()) {
@@ -175,10 +178,9 @@ void QuasiStatic2D::prepare_sources(const std::vector<double>& rho_beam, const s
     }
     const double* rho = rho_beam.data() + index(j, 0);
     double cum = 0;
-    const double first = 0.25 * rho[0] * r(0) * dr_;
     for (int k = 0; k < nr; ++k) {
-      const double cell = rho[k] * r(k) * dr_;
-      out[k] = (cum + 0.5 * cell - first) / r(k);
+      const double cell = rho[k] * beam_volume(k);
+      out[k] = (cum + (0.5 - dr_ / (8 * r(k))) * cell) / r(k);
       cum += cell;
     }
   }
@@ -312,7 +314,7 @@ void QuasiStatic2D::evaluate(const double* rs, double* p, int j_hi, double frac,
     const double lnR = std::log(R);
     double Q, Psi;
     electron_sums(i, R, lnR, Q, Psi);
-    spsi_[i] = std::max(Psi - ion_Psi(R) - Cpsi, kPsiMin);
+    spsi_[i] = std::clamp(Psi - ion_Psi(R) - Cpsi, cfg_.psi_min, cfg_.psi_max);
     sdrpsi_[i] = (Q - ion_Q(R)) / R;
   }
   // Gamma from the quasi-static invariant, the max_gamma reset, then the flux terms of d psi / d zeta.
@@ -616,7 +618,7 @@ std::vector<double> deposit_beam(const QuasiStatic2D& qs, const double* x, const
   }
   for (int j = 0; j < nx; ++j)
     for (int k = 0; k < nr; ++k) {
-      const double vol = 2 * constants::pi * dxi * (k == 0 ? (13.0 / 24.0) * dr * dr : qs.r(k) * dr);
+      const double vol = 2 * constants::pi * dxi * qs.beam_volume(k);
       rho[qs.index(j, k)] /= vol;
     }
   return rho;

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstddef>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,14 @@ struct QuasiStatic2DConfig {
   double parabolic_coefficient = 0;
   // Sheets reaching this Lorentz factor are put back at rest (quasi-static approximation broken).
   double max_gamma = 10;
+  // Guards on psi at the sheets, where they bunch up at the back of a bubble (the model is no longer
+  // valid there, but the wake behind it, where a witness sits, depends on them). The defaults are those
+  // of Wake-T's legacy model (`quasistatic_2d_legacy`). Its current `quasistatic_2d` model
+  // (qs_rz_baxevanis_ion) clips psi to [-0.99, 0.99]: the cap also bites on the sheets that close a
+  // bubble (it moves E_z at an LWFA witness by ~1 % and breaks Ampere's law in a k_p R ~ 4.5 blowout by
+  // 5 %), so it is not the default here; set psi_min = -0.99, psi_max = 0.99 to reproduce that model.
+  double psi_min = -0.9;
+  double psi_max = std::numeric_limits<double>::infinity();
   // AB5 is the production pusher (one field solve per slice); RK4 (four) is the reference.
   PlasmaPusher plasma_pusher = PlasmaPusher::ab5;
 };
@@ -60,7 +69,9 @@ class QuasiStatic2D {
   explicit QuasiStatic2D(const QuasiStatic2DConfig& config);
 
   // Sources on the grid (layout j * n_r + k). Empty vectors mean "no such source".
-  //  rho_beam:  beam charge density in e*n_p (negative for electrons), as from deposit_beam().
+  //  rho_beam:  beam charge density in e*n_p (negative for electrons), as from deposit_beam(); the cell
+  //             charges are taken back as rho * beam_volume(k), so a density given directly on the grid
+  //             counts its axis cell with 13/24 dr^2 (O(dr^2/sigma_r^2) for a smooth beam).
   //  a2:        <a^2> (|a|^2 for circular, |a|^2/2 for linear polarisation).
   //  dr_a2:     d<a^2>/dr (k_p units). If a2 is given and dr_a2 is empty, it is differenced in r.
   void update(const std::vector<double>& rho_beam, const std::vector<double>& a2 = {},
@@ -72,6 +83,10 @@ class QuasiStatic2D {
   double r(int k) const { return (k + 0.5) * dr_; }
   double xi(int j) const { return cfg_.xi_min + j * dxi_; }
   std::size_t index(int j, int k) const { return static_cast<std::size_t>(j) * cfg_.n_r + k; }
+  // Volume / (2 pi dxi) that deposit_beam() divides radial cell k by: r_k dr, and 13/24 dr^2 on axis, where
+  // the mirrored half of the linear shape folds in. update() multiplies rho_beam by it again to get back
+  // the deposited cell charges.
+  double beam_volume(int k) const { return k == 0 ? (13.0 / 24.0) * dr_ * dr_ : r(k) * dr_; }
 
   // Grid outputs of the last update (normalised).
   const std::vector<double>& psi() const { return psi_; }
