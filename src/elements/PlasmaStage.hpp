@@ -1,6 +1,8 @@
 #pragma once
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/Error.hpp"
 #include "core/Matrix6.hpp"
@@ -9,6 +11,29 @@
 #include "elements/ElementCommon.hpp"
 
 namespace wakeline::elements {
+
+// The fields of a stage on its co-moving r-xi grid at one wake update, in SI, handed to the
+// diagnostics (which write them as openPMD meshes). Grid: r_k = (k + 1/2) dr for k < n_r, xi_j = xi_min +
+// j dxi for j < n_xi, with xi = z - c t relative to the reference particle (at xi = 0 at the stage
+// entrance). Every array holds n_xi * n_r values, index j * n_r + k; an empty array means "not
+// available" (no laser, or not asked for).
+struct StageFieldSnapshot {
+  double z = 0.0;  // distance travelled in the stage at this update (c t), m
+  int update = 0;  // index of the wake update in this crossing of the stage
+  int n_r = 0, n_xi = 0;
+  double dr = 0.0, dxi = 0.0, xi_min = 0.0;  // m
+  std::vector<double> Ez, Er;                // V/m
+  std::vector<double> Bt;                    // B_theta, T
+  std::vector<double> Wr;                    // E_r - c B_theta, V/m (the transverse force on v = c)
+  std::vector<double> rho;                   // plasma electron charge density, C/m^3
+  std::vector<double> rho_beam;  // charge density of the tracked bunches (witness, drivers), C/m^3
+  std::vector<double> psi;  // wake potential psi = e (phi - c A_z) / (m_e c^2), as volts (times m_e c^2/e)
+  std::vector<double> chi;  // plasma susceptibility n/(n_p gamma) of the envelope equation, 1
+  std::vector<double> a_mod, a_phase;  // laser envelope |a_hat| and arg(a_hat) (rad)
+};
+
+// Receives the snapshots a stage's diagnostic settings ask for, as they are computed.
+using StageFieldSink = std::function<void(const StageFieldSnapshot&)>;
 
 // The physics of a whole plasma stage (or any element integrated in the lab frame in time, such as
 // an active plasma lens). The elements layer only sees this interface; src/plasma/ implements it,
@@ -22,6 +47,11 @@ class StagePhysics {
  public:
   virtual ~StagePhysics() = default;
   virtual void track(Particles& beam, RefPart& ref) const = 0;
+  // Same, handing to `sink` the field snapshots that the stage's settings ask for. Models without a
+  // field grid (the analytic wakes, the plasma lens) write none: they only track.
+  virtual void track_with_fields(Particles& beam, RefPart& ref, const StageFieldSink& /*sink*/) const {
+    track(beam, ref);
+  }
 };
 
 // What the time-integrated elements share: the physics object and the refusals of the modes that

@@ -573,6 +573,11 @@ struct ElementReader {
         out.physics = read_quasistatic(n, e.ds, push);
         return out;
       }
+      for (const char* key : {"diag_fields_every", "diag_fields_z", "diag_fields", "drivers"})
+        if (deck.contains(n + "." + key))
+          fail(deck, n + "." + key,
+               "needs wakefield_model = quasistatic_2d (the analytic models have no field grid and no "
+               "beam-driven wake)");
       const WakeModel wm = model == "custom_blowout"     ? WakeModel::custom_blowout
                            : model == "focusing_blowout" ? WakeModel::focusing_blowout
                                                          : WakeModel::simple_blowout;
@@ -645,6 +650,26 @@ struct ElementReader {
                                                                                          : PlasmaPusher::ab5;
     if (deck.contains(n + ".dz_fields")) c.dz_fields = get_positive(deck, n + ".dz_fields");
     c.push = push;
+    // Field snapshots (openPMD meshes in <diag.file_prefix>/openPMD/<name>_fields.h5).
+    if (const auto every = deck.query_int(n + ".diag_fields_every")) {
+      require(deck, n + ".diag_fields_every", static_cast<double>(*every),
+              *every >= 0 && *every <= 1000000000LL,
+              "it must be >= 0 (every how many wake updates; 0: none)");
+      c.diag_fields_every = static_cast<int>(*every);
+    }
+    c.diag_fields_z = deck.query_doubles(n + ".diag_fields_z").value_or(std::vector<double>{});
+    for (const double z : c.diag_fields_z)
+      require(deck, n + ".diag_fields_z", z, z >= 0.0 && z <= length,
+              "positions must lie in [0, " + n + ".ds] (m from the stage entrance)");
+    c.diag_fields = deck.query_strings(n + ".diag_fields").value_or(std::vector<std::string>{});
+    for (const auto& name : c.diag_fields) {
+      const auto& all = stage_field_names();
+      if (std::find(all.begin(), all.end(), name) == all.end())
+        fail(deck, n + ".diag_fields", "'" + name + "' is not a field; valid: E B W rho rho_beam psi chi a");
+    }
+    // Particle-beam drivers (PWFA).
+    for (const auto& d : deck.query_strings(n + ".drivers").value_or(std::vector<std::string>{}))
+      c.drivers.push_back(read_driver(d));
     if (deck.contains(n + ".laser_a0")) {
       LaserPulse p;
       p.a_0 = get_positive(deck, n + ".laser_a0");
@@ -673,6 +698,41 @@ struct ElementReader {
     } catch (const InputError& err) {
       fail(deck, n + "." + err.key(), err.what());
     }
+  }
+
+  // A driver bunch of a plasma stage: <d>.particle, charge, kin_energy, energy_spread, sigma_x, sigma_y,
+  // sigma_xi, xi_c, emittance_xn, emittance_yn, npart, seed, evolve.
+  plasma::DriverBunchSpec read_driver(const std::string& d) {
+    plasma::DriverBunchSpec s;
+    s.name = d;
+    RefPart species;
+    const std::string particle = query_string_or(deck, d + ".particle", "electron");
+    if (!species.set_species(particle))
+      fail(deck, d + ".particle",
+           "unknown species '" + particle + "'; valid: electron, positron, proton, Hminus");
+    s.particle_charge_qe = species.charge_qe();
+    s.particle_mass = species.mass;
+    s.charge = deck.get_double(d + ".charge");
+    species.set_kin_energy_MeV(get_positive(deck, d + ".kin_energy"));
+    s.gamma = species.gamma();
+    s.energy_spread = query_double_or(deck, d + ".energy_spread", 0.0);
+    s.sigma_x = get_positive(deck, d + ".sigma_x");
+    s.sigma_y = query_double_or(deck, d + ".sigma_y", s.sigma_x);
+    s.sigma_xi = get_positive(deck, d + ".sigma_xi");
+    s.xi_c = deck.get_double(d + ".xi_c");
+    s.emittance_xn = query_double_or(deck, d + ".emittance_xn", 0.0);
+    s.emittance_yn = query_double_or(deck, d + ".emittance_yn", s.emittance_xn);
+    s.npart = static_cast<std::size_t>(positive_int(d + ".npart", 10000));
+    const long long seed = deck.query_int(d + ".seed").value_or(1);
+    require(deck, d + ".seed", static_cast<double>(seed), seed >= 0, "it must be >= 0");
+    s.seed = static_cast<std::uint64_t>(seed);
+    s.evolve = query_bool_or(deck, d + ".evolve", true);
+    try {
+      s.validate();
+    } catch (const InputError& err) {
+      fail(deck, d + "." + err.key(), err.what());
+    }
+    return s;
   }
 
   // The density keys of a plasma_stage. `required`: the wake model needs a density (custom_blowout
@@ -1176,7 +1236,8 @@ bool inert_key(const std::string& key) {
 Element read_element(InputDeck& deck, const std::string& name, int default_nslice, double reference_mass,
                      std::vector<std::string>& notices) {
   const std::string type = deck.get_string(name + ".type");
-  if (type == "line") fail(deck, name + ".type", "a line is not one element; expand it with lattice.elements");
+  if (type == "line")
+    fail(deck, name + ".type", "a line is not one element; expand it with lattice.elements");
   ElementReader reader{deck, default_nslice, notices, reference_mass};
   return reader.read(name, type);
 }

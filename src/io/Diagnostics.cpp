@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <iomanip>
@@ -191,6 +192,60 @@ void DiagnosticsWriter::monitor(const elements::BeamMonitor& m, const Simulation
         (staging_dir_ / "openPMD" / (m.output_name + ".h5")).string(), version_);
   }
   writer->write_iteration(sim.step, frame);
+  writer->flush();
+}
+
+void DiagnosticsWriter::stage_fields(const std::string& stage, const elements::StageFieldSnapshot& fields,
+                                     const RefPart& entrance, const Simulation& /*sim*/) {
+  const elements::StageFieldSnapshot& f = fields;
+  // The snapshot is (n_xi, n_r) with r fastest; openPMD's thetaMode wants (r, z) with z fastest.
+  const auto transposed = [&f](const std::vector<double>& v) {
+    std::vector<double> out(v.size());
+    for (int j = 0; j < f.n_xi; ++j)
+      for (int k = 0; k < f.n_r; ++k)
+        out[static_cast<std::size_t>(k) * f.n_xi + j] = v[static_cast<std::size_t>(j) * f.n_r + k];
+    return out;
+  };
+  constexpr std::array<double, 7> kElectric{1, 1, -3, -1, 0, 0, 0};  // V/m = kg m s^-3 A^-1
+  constexpr std::array<double, 7> kMagnetic{0, 1, -2, -1, 0, 0, 0};  // T = kg s^-2 A^-1
+  constexpr std::array<double, 7> kChargeDensity{-3, 0, 1, 1, 0, 0, 0};
+  constexpr std::array<double, 7> kPotential{2, 1, -3, -1, 0, 0, 0};  // V
+  constexpr std::array<double, 7> kNone{};
+  std::vector<std::vector<double>> store;  // keeps the transposed arrays alive while writing
+  store.reserve(16);
+  const auto data = [&](const std::vector<double>& v) {
+    store.push_back(transposed(v));
+    return static_cast<const double*>(store.back().data());
+  };
+  const std::vector<double> zeros(static_cast<std::size_t>(f.n_r) * f.n_xi, 0.0);
+  CylMeshFrame frame;
+  frame.n_r = f.n_r, frame.n_z = f.n_xi;
+  frame.dr = f.dr, frame.dz = f.dxi;
+  // The reference particle is at xi = 0 and z = s_entrance + c t inside the stage.
+  frame.z_offset = entrance.s + f.z + f.xi_min;
+  frame.time = entrance.t / constants::c + f.z / constants::c;
+  frame.attributes = {{"fieldSolver", "other"}, {"fieldSolverParams", "quasistatic_2d"}};
+  if (!f.Ez.empty())
+    frame.records.push_back({"E", {{"r", data(f.Er)}, {"t", zeros.data()}, {"z", data(f.Ez)}}, kElectric});
+  if (!f.Bt.empty())
+    frame.records.push_back({"B", {{"r", zeros.data()}, {"t", data(f.Bt)}, {"z", zeros.data()}}, kMagnetic});
+  if (!f.Wr.empty()) frame.records.push_back({"W_r", {{"", data(f.Wr)}}, kElectric});
+  if (!f.rho.empty()) frame.records.push_back({"rho", {{"", data(f.rho)}}, kChargeDensity});
+  if (!f.rho_beam.empty()) frame.records.push_back({"rho_beam", {{"", data(f.rho_beam)}}, kChargeDensity});
+  if (!f.psi.empty()) frame.records.push_back({"psi", {{"", data(f.psi)}}, kPotential});
+  if (!f.chi.empty()) frame.records.push_back({"chi", {{"", data(f.chi)}}, kNone});
+  if (!f.a_mod.empty()) {
+    frame.records.push_back({"a_mod", {{"", data(f.a_mod)}}, kNone});
+    frame.records.push_back({"a_phase", {{"", data(f.a_phase)}}, kNone});
+  }
+  const std::string output = stage + "_fields";
+  auto& writer = series_[output];
+  if (!writer) {
+    writer = std::make_unique<OpenPMDSeriesWriter>((staging_dir_ / "openPMD" / (output + ".h5")).string(),
+                                                   version_);
+  }
+  std::uint64_t& count = stage_snapshots_[stage];
+  writer->write_mesh_iteration(count++, frame);
   writer->flush();
 }
 

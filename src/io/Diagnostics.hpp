@@ -21,7 +21,8 @@ struct DiagnosticsOptions {
 
 // Writes ImpactX's output layout under <file_prefix>/:
 //   reduced_beam_characteristics.0 (+ _final.0), ref_particle.0 (+ _final.0),
-//   openPMD/<monitor>.h5 for every beam monitor, openPMD/particles_lost.h5 when particles are lost.
+//   openPMD/<monitor>.h5 for every beam monitor, openPMD/particles_lost.h5 when particles are lost,
+//   and openPMD/<stage>_fields.h5 for a plasma stage asked for field snapshots.
 // Everything is written into a hidden staging folder beside <file_prefix>; commit() moves an
 // existing <file_prefix> aside to <file_prefix>.old.<time> and puts the new one in place, so a
 // run that fails leaves no partial output (abandon(), or destruction without commit()).
@@ -35,6 +36,10 @@ class DiagnosticsWriter : public TrackObserver {
   void initial(const Simulation& sim) override;
   void after_slice(const Simulation& sim) override;
   void monitor(const elements::BeamMonitor& m, const Simulation& sim) override;
+  // openPMD/<stage>_fields.h5: one iteration per snapshot, numbered in order.
+  void stage_fields(const std::string& stage, const elements::StageFieldSnapshot& fields,
+                    const RefPart& entrance, const Simulation& sim) override;
+  [[nodiscard]] bool wants_stage_fields() const override { return true; }
   void progress(std::uint64_t step, std::uint64_t total_steps) override;
   void final(const Simulation& sim) override;
 
@@ -58,6 +63,7 @@ class DiagnosticsWriter : public TrackObserver {
   std::filesystem::path final_dir_, staging_dir_;
   std::ofstream reduced_, ref_;
   std::map<std::string, std::unique_ptr<OpenPMDSeriesWriter>> series_;  // by output name
+  std::map<std::string, std::uint64_t> stage_snapshots_;                // snapshots written, by stage
   bool committed_ = false;
   bool with_beam_ = true;  // false in reference-orbit runs: no reduced beam characteristics
 };

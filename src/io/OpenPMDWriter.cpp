@@ -318,7 +318,8 @@ OpenPMDSeriesWriter::OpenPMDSeriesWriter(std::string final_path, std::string sof
 
   try {
     // Root attributes of openPMD 1.1.0 as openPMD-api writes them for ImpactX (extension 0:
-    // ImpactX claims no extension; BeamPhysics has no 1.1 ID). No meshesPath: there are no meshes.
+    // ImpactX claims no extension; BeamPhysics has no 1.1 ID). meshesPath comes with the first
+    // meshes, and a series of meshes only drops particlesPath: openPMD-api opens every path the root names.
     const hid_t root = file_;
     string_attribute(root, "openPMD", "1.1.0");
     attribute(root, "openPMDextension", H5T_NATIVE_UINT32, std::uint32_t{0});
@@ -349,17 +350,70 @@ void OpenPMDSeriesWriter::require_writable(const char* what) const {
   if (failed_) fail(std::string("cannot ") + what + ": an earlier write to '" + temp_path_ + "' failed");
 }
 
+namespace {
+
+// A fixed-length string array attribute (openPMD's axisLabels).
+void string_array_attribute(hid_t obj, const std::string& name, const std::vector<std::string>& values) {
+  std::size_t width = 1;
+  for (const auto& v : values) width = std::max(width, v.size() + 1);
+  std::vector<char> data(width * values.size(), '\0');
+  for (std::size_t i = 0; i < values.size(); ++i)
+    std::copy(values[i].begin(), values[i].end(), &data[i * width]);
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose, "cannot create string type");
+  check(H5Tset_size(type.get(), width), "cannot size string type");
+  check(H5Tset_strpad(type.get(), H5T_STR_NULLTERM), "cannot set string padding");
+  write_attribute(obj, name, type.get(), vector_space(values.size()).get(), data.data());
+}
+
+// The iteration's group, created with its time attributes if it does not exist yet. ImpactX never
+// sets dt, so its files carry openPMD-api's default 1; we do the same.
+Handle iteration_group(hid_t file, std::uint64_t iteration, double time) {
+  const std::string path = "/data/" + std::to_string(iteration);
+  if (H5Lexists(file, path.c_str(), H5P_DEFAULT) > 0)
+    return {H5Gopen2(file, path.c_str(), H5P_DEFAULT), H5Gclose, "cannot open group '" + path + "'"};
+  Handle g = make_group(file, path);
+  attribute(g.get(), "dt", H5T_NATIVE_DOUBLE, 1.0);
+  attribute(g.get(), "time", H5T_NATIVE_DOUBLE, time);
+  attribute(g.get(), "timeUnitSI", H5T_NATIVE_DOUBLE, 1.0);
+  return g;
+}
+
+// Mesh-record attributes of openPMD 1.1 for the m = 0 thetaMode layout of CylMeshFrame.
+void mesh_attributes(hid_t obj, const CylMeshFrame& f, const UnitDimension& dim) {
+  record_attributes(obj, dim);
+  string_attribute(obj, "geometry", "thetaMode");
+  string_attribute(obj, "geometryParameters", "m=0;imag=+");
+  string_attribute(obj, "dataOrder", "C");
+  string_array_attribute(obj, "axisLabels", {"r", "z"});
+  array_attribute(obj, "gridSpacing", H5T_NATIVE_DOUBLE, std::array<double, 2>{f.dr, f.dz});
+  array_attribute(obj, "gridGlobalOffset", H5T_NATIVE_DOUBLE, std::array<double, 2>{0.0, f.z_offset});
+  attribute(obj, "gridUnitSI", H5T_NATIVE_DOUBLE, 1.0);
+  string_attribute(obj, "fieldSmoothing", "none");
+}
+
+Handle mesh_dataset(hid_t parent, const std::string& name, const CylMeshFrame& f, const double* data) {
+  const std::array<hsize_t, 3> dims{1, static_cast<hsize_t>(f.n_r), static_cast<hsize_t>(f.n_z)};
+  Handle space(H5Screate_simple(3, dims.data(), nullptr), H5Sclose, "cannot create dataspace");
+  Handle dset(
+      H5Dcreate2(parent, name.c_str(), H5T_NATIVE_DOUBLE, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+      H5Dclose, "cannot create dataset '" + name + "'");
+  check(H5Dwrite(dset.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data),
+        "cannot write dataset '" + name + "'");
+  component_attributes(dset.get());
+  array_attribute(dset.get(), "position", H5T_NATIVE_DOUBLE, std::array<double, 2>{0.5, 0.0});
+  return dset;
+}
+
+}  // namespace
+
 void OpenPMDSeriesWriter::write_iteration(std::uint64_t iteration, const BeamFrame& f) {
   require_writable("write an iteration");
   // Reject bad input before touching the file, so that a caller error leaves the series intact.
   validate(iteration, f, written_);
 
   failed_ = true;  // until this iteration is complete: HDF5 errors leave a partial group behind
-  Handle it_group = make_group(file_, "/data/" + std::to_string(iteration));
-  // ImpactX never sets dt, so its files carry openPMD-api's default 1; we do the same.
-  attribute(it_group.get(), "dt", H5T_NATIVE_DOUBLE, 1.0);
-  attribute(it_group.get(), "time", H5T_NATIVE_DOUBLE, f.time);
-  attribute(it_group.get(), "timeUnitSI", H5T_NATIVE_DOUBLE, 1.0);
+  if (H5Aexists(file_, "particlesPath") <= 0) string_attribute(file_, "particlesPath", "particles/");
+  Handle it_group = iteration_group(file_, iteration, f.time);
 
   Handle particles = make_group(it_group.get(), "particles");
   Handle species = make_group(particles.get(), f.species);
@@ -411,6 +465,40 @@ void OpenPMDSeriesWriter::write_iteration(std::uint64_t iteration, const BeamFra
   }
 
   written_.insert(iteration);
+  failed_ = false;
+}
+
+void OpenPMDSeriesWriter::write_mesh_iteration(std::uint64_t iteration, const CylMeshFrame& f) {
+  require_writable("write meshes");
+  if (meshes_written_.count(iteration) != 0)
+    fail("the meshes of iteration " + std::to_string(iteration) + " are already written");
+  if (f.n_r < 1 || f.n_z < 1 || !(f.dr > 0.0) || !(f.dz > 0.0)) fail("mesh frame without a grid");
+  for (const auto& rec : f.records) {
+    if (!valid_openpmd_name(rec.name) || rec.components.empty())
+      fail("invalid mesh record '" + rec.name + "'");
+    for (const auto& [comp, data] : rec.components)
+      if (data == nullptr) fail("mesh record '" + rec.name + "' has no data");
+  }
+
+  failed_ = true;
+  if (H5Aexists(file_, "meshesPath") <= 0) string_attribute(file_, "meshesPath", "meshes/");
+  if (written_.empty() && H5Aexists(file_, "particlesPath") > 0)
+    check(H5Adelete(file_, "particlesPath"), "cannot delete attribute 'particlesPath'");
+  Handle it_group = iteration_group(file_, iteration, f.time);
+  Handle meshes = make_group(it_group.get(), "meshes");
+  for (const auto& [name, value] : f.attributes) string_attribute(meshes.get(), name, value);
+  for (const auto& rec : f.records) {
+    const UnitDimension& dim = rec.unit_dimension;
+    if (rec.components.size() == 1 && rec.components.front().first.empty()) {
+      Handle dset = mesh_dataset(meshes.get(), rec.name, f, rec.components.front().second);
+      mesh_attributes(dset.get(), f, dim);
+    } else {
+      Handle group = make_group(meshes.get(), rec.name);
+      mesh_attributes(group.get(), f, dim);
+      for (const auto& [comp, data] : rec.components) mesh_dataset(group.get(), comp, f, data);
+    }
+  }
+  meshes_written_.insert(iteration);
   failed_ = false;
 }
 

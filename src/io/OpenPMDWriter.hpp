@@ -1,4 +1,5 @@
 #pragma once
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <set>
@@ -41,6 +42,28 @@ struct BeamFrame {
   const double* charge_each = nullptr;  // when non-null: per-particle "charge" record instead (C)
   const double* weight = nullptr;       // record "weight": macroparticle charge |q| w in C (beamphysics)
   std::string species_type;             // attribute speciesType ("electron", "proton", "H-", ...)
+};
+
+// One record of a mesh: a scalar record (one component with an empty name) or a vector record (named
+// components, e.g. "r", "t", "z"). Each component points to the caller's n_r * n_z values.
+struct MeshRecord {
+  std::string name;
+  std::vector<std::pair<std::string, const double*>> components;
+  std::array<double, 7> unit_dimension{};  // openPMD powers of (L, M, T, I, theta, N, J)
+};
+
+// One iteration's meshes on an axisymmetric (r, z) grid, written as openPMD thetaMode with the single
+// mode m = 0: datasets of shape (1, n_r, n_z), as Wake-T writes its wakefields, so openPMD-viewer reads
+// them (get_field(..., coord="r"/"z")). Values are cell-centred in r (position 0.5) and on nodes in z.
+// Data layout: index k * n_z + j, r slowest. Borrowed for the duration of write_mesh_iteration().
+struct CylMeshFrame {
+  int n_r = 0, n_z = 0;
+  double dr = 0.0, dz = 0.0;  // m
+  double z_offset = 0.0;      // gridGlobalOffset of the first z node (lab z, m)
+  double time = 0.0;          // s
+  std::vector<MeshRecord> records;
+  // Attributes of the meshes group (e.g. fieldSolver), as strings.
+  std::vector<std::pair<std::string, std::string>> attributes;
 };
 
 // The arrays a lab-layout BeamFrame points to (a BeamFrame only borrows).
@@ -91,6 +114,8 @@ class OpenPMDSeriesWriter {
 
   // Writing the same iteration twice is an error.
   void write_iteration(std::uint64_t iteration, const BeamFrame& frame);
+  // The meshes of an iteration (which may also hold particles); writing them twice is an error.
+  void write_mesh_iteration(std::uint64_t iteration, const CylMeshFrame& frame);
   // Pushes buffered data to the (temporary) file; it is still not visible under final_path.
   void flush();
   // Closes the file and renames it onto final_path. The writer is closed afterwards.
@@ -109,7 +134,7 @@ class OpenPMDSeriesWriter {
   std::string temp_path_;
   std::int64_t file_ = -1;  // HDF5 file id (hid_t), kept out of this header; < 0 when closed
   bool owns_temp_ = false;  // the temporary exists and is ours to delete (until commit/abandon)
-  std::set<std::uint64_t> written_;
+  std::set<std::uint64_t> written_, meshes_written_;
   bool failed_ = false;
 };
 

@@ -207,7 +207,15 @@ void track_particles(Simulation& sim, TrackObserver& observer) {
           // drift-like push that walk() made.
           flush();
           sim.ref = entrance;
-          stage->track(sim.beam, sim.ref);
+          if (observer.wants_stage_fields()) {
+            const std::string& name = common(element).name;
+            const elements::StageFieldSink sink = [&](const elements::StageFieldSnapshot& fields) {
+              observer.stage_fields(name, fields, entrance, sim);
+            };
+            stage->track_with_fields(sim.beam, sim.ref, sink);
+          } else {
+            stage->track(sim.beam, sim.ref);
+          }
           mark_lost_at(sim.beam, sim.ref.s);
           remove_lost(sim);
         } else if (const auto* source = std::get_if<elements::Source>(&element)) {

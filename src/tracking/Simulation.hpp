@@ -1,12 +1,14 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "collective/RadiationSettings.hpp"
 #include "collective/SpaceChargeSettings.hpp"
 #include "core/Particles.hpp"
 #include "core/RefPart.hpp"
+#include "elements/PlasmaStage.hpp"
 #include "tracking/Lattice.hpp"
 #include "tracking/Moments.hpp"
 
@@ -49,6 +51,11 @@ class TrackObserver {
   virtual void initial(const Simulation& /*sim*/) {}
   virtual void after_slice(const Simulation& /*sim*/) {}  // only with slice_step_diagnostics
   virtual void monitor(const elements::BeamMonitor& /*m*/, const Simulation& /*sim*/) {}
+  // A field snapshot of a plasma stage (whose entrance reference is `entrance`), while it tracks.
+  virtual void stage_fields(const std::string& /*stage*/, const elements::StageFieldSnapshot& /*fields*/,
+                            const RefPart& /*entrance*/, const Simulation& /*sim*/) {}
+  // Whether stage_fields() wants the snapshots at all (making them costs copies).
+  [[nodiscard]] virtual bool wants_stage_fields() const { return false; }
   virtual void progress(std::uint64_t /*step*/, std::uint64_t /*total_steps*/) {}
   virtual void final(const Simulation& /*sim*/) {}
 
@@ -75,6 +82,15 @@ class ObserverList : public TrackObserver {
   }
   void monitor(const elements::BeamMonitor& m, const Simulation& sim) override {
     for (auto* o : list_) o->monitor(m, sim);
+  }
+  void stage_fields(const std::string& stage, const elements::StageFieldSnapshot& fields,
+                    const RefPart& entrance, const Simulation& sim) override {
+    for (auto* o : list_) o->stage_fields(stage, fields, entrance, sim);
+  }
+  [[nodiscard]] bool wants_stage_fields() const override {
+    for (auto* o : list_)
+      if (o->wants_stage_fields()) return true;
+    return false;
   }
   void progress(std::uint64_t step, std::uint64_t total) override {
     for (auto* o : list_) o->progress(step, total);

@@ -25,6 +25,7 @@ namespace {
 namespace fs = std::filesystem;
 using wakeline::RunError;
 using wakeline::io::BeamFrame;
+using wakeline::io::CylMeshFrame;
 using wakeline::io::OpenPMDSeriesWriter;
 
 // A fresh directory per test (tests may run in parallel processes), removed afterwards.
@@ -171,14 +172,14 @@ double double_attr(hid_t file, const std::string& obj, const std::string& name) 
 }
 
 template <class T>
-std::vector<T> dataset(hid_t file, const std::string& path, hid_t mem_type) {
+std::vector<T> dataset(hid_t file, const std::string& path, hid_t mem_type, int rank = 1) {
   const hid_t d = H5Dopen2(file, path.c_str(), H5P_DEFAULT);
   if (d < 0) {
     ADD_FAILURE() << "missing dataset " << path;
     return {};
   }
   const hid_t space = H5Dget_space(d);
-  EXPECT_EQ(H5Sget_simple_extent_ndims(space), 1) << path;
+  EXPECT_EQ(H5Sget_simple_extent_ndims(space), rank) << path;
   std::vector<T> v(static_cast<std::size_t>(H5Sget_simple_extent_npoints(space)));
   if (!v.empty()) {
     EXPECT_GE(H5Dread(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), 0);
@@ -599,4 +600,54 @@ TEST(OpenPMDWriter, LabFrameRejectsAParticleMovingBackwards) {
   wakeline::io::LabArrays arrays;
   BeamFrame f;
   EXPECT_THROW(wakeline::io::make_lab_frame(beam, ref, arrays, f), RunError);
+}
+
+// Meshes of an axisymmetric grid: openPMD thetaMode with one mode, (1, n_r, n_z), Wake-T's layout.
+TEST(OpenPMDWriter, CylindricalMeshesFollowThetaModeLayout) {
+  ScratchDir dir;
+  const std::string path = dir.file("stage_fields.h5");
+  const int nr = 3, nz = 4;
+  std::vector<double> ez(nr * nz), er(nr * nz, 0.5), rho(nr * nz);
+  for (int i = 0; i < nr * nz; ++i) ez[i] = i, rho[i] = -i;
+  CylMeshFrame frame;
+  frame.n_r = nr, frame.n_z = nz, frame.dr = 1e-6, frame.dz = 2e-6, frame.z_offset = 0.25, frame.time = 1e-9;
+  frame.records.push_back({"E", {{"r", er.data()}, {"z", ez.data()}}, {1, 1, -3, -1, 0, 0, 0}});
+  frame.records.push_back({"rho", {{"", rho.data()}}, {-3, 0, 1, 1, 0, 0, 0}});
+  frame.attributes = {{"fieldSolver", "other"}};
+  OpenPMDSeriesWriter writer(path, "1.2.3");
+  writer.write_mesh_iteration(7, frame);
+  EXPECT_THROW(writer.write_mesh_iteration(7, frame), RunError);
+  writer.commit();
+
+  H5File f(path);
+  ASSERT_GE(f.id(), 0);
+  EXPECT_EQ(string_attr(f.id(), "/", "meshesPath"), "meshes/");
+  EXPECT_FALSE(has_attr(f.id(), "/", "particlesPath")) << "a series of meshes names no particles";
+  EXPECT_EQ(double_attr(f.id(), "/data/7", "time"), 1e-9);
+  const std::string E = "/data/7/meshes/E";
+  EXPECT_EQ(object_type(f.id(), E), H5I_GROUP);
+  EXPECT_EQ(string_attr(f.id(), E, "geometry"), "thetaMode");
+  EXPECT_EQ(string_attr(f.id(), E, "dataOrder"), "C");
+  EXPECT_EQ(numeric_attr<double>(f.id(), E, "gridSpacing", H5T_NATIVE_DOUBLE),
+            (std::vector<double>{1e-6, 2e-6}));
+  EXPECT_EQ(numeric_attr<double>(f.id(), E, "gridGlobalOffset", H5T_NATIVE_DOUBLE),
+            (std::vector<double>{0, 0.25}));
+  expect_record(f.id(), E, {1, 1, -3, -1, 0, 0, 0});
+  EXPECT_EQ(dataset<double>(f.id(), E + "/z", H5T_NATIVE_DOUBLE, 3), ez);
+  EXPECT_EQ(numeric_attr<double>(f.id(), E + "/z", "position", H5T_NATIVE_DOUBLE),
+            (std::vector<double>{0.5, 0}));
+  // A scalar mesh is one dataset carrying the mesh and component attributes.
+  const std::string R = "/data/7/meshes/rho";
+  EXPECT_EQ(object_type(f.id(), R), H5I_DATASET);
+  EXPECT_EQ(string_attr(f.id(), R, "geometry"), "thetaMode");
+  EXPECT_EQ(double_attr(f.id(), R, "unitSI"), 1.0);
+  EXPECT_EQ(dataset<double>(f.id(), R, H5T_NATIVE_DOUBLE, 3), rho);
+  hid_t d = H5Dopen2(f.id(), R.c_str(), H5P_DEFAULT);
+  hid_t space = H5Dget_space(d);
+  std::array<hsize_t, 3> dims{};
+  ASSERT_EQ(H5Sget_simple_extent_ndims(space), 3);
+  H5Sget_simple_extent_dims(space, dims.data(), nullptr);
+  EXPECT_EQ(dims, (std::array<hsize_t, 3>{1, 3, 4}));
+  H5Sclose(space);
+  H5Dclose(d);
 }

@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 #include <memory>
+#include <numbers>
 #include <random>
 #include <string>
 #include <vector>
@@ -271,4 +272,250 @@ stage.laser_evolution = false
   EXPECT_EQ(error_key(grid + "stage.laser_w0 = 1e-5\n"), "stage.laser_w0");
   EXPECT_EQ(error_key(grid + "stage.laser_a0 = 1\nstage.laser_w0 = 1e-5\nstage.laser_tau = 1e-14\n"),
             "stage.laser_xi_c");
+}
+
+// ---------------------------------------------------------------- drivers and field snapshots
+
+namespace {
+
+double expint_e1(double x) {  // E1(x) by its series (x < ~2)
+  double sum = 0, term = 1;
+  for (int k = 1; k < 60; ++k) {
+    term *= -x / k;
+    sum += term / k;
+  }
+  return -std::numbers::egamma - std::log(x) - sum;
+}
+
+// A stage with one rigid or evolving electron driver of n_b = 0.01 n_p, sigma_r = 0.5/k_p,
+// sigma_z = 1/k_p (the linear PWFA regime of the Keinigs-Jones formula), centred at xi = 0.
+QuasiStaticStageConfig pwfa_stage(double length, bool evolve) {
+  const double kp = plasma_wavenumber(kN);
+  QuasiStaticStageConfig cfg;
+  cfg.length = length;
+  cfg.profile = PlasmaProfile::uniform(kN);
+  cfg.xi_min = -12 / kp, cfg.xi_max = 5 / kp, cfg.r_max = 6 / kp;
+  cfg.n_r = 120, cfg.n_xi = 341, cfg.ppc = 2;
+  DriverBunchSpec d;
+  d.name = "drv";
+  d.sigma_x = d.sigma_y = 0.5 / kp;
+  d.sigma_xi = 1.0 / kp;
+  const double nb = 0.01 * kN;
+  d.charge = -constants::q_e * nb * std::pow(2 * constants::pi, 1.5) * d.sigma_x * d.sigma_y * d.sigma_xi;
+  d.particle_charge_qe = -1.0, d.particle_mass = constants::m_e;
+  d.gamma = 2000.0;
+  d.npart = 200000;
+  d.seed = 11;
+  d.evolve = evolve;
+  cfg.drivers = {d};
+  return cfg;
+}
+
+// A beam of test particles (weight 0) at the given xi, on axis, with `ref`'s energy.
+Simulation witness_sim(const std::vector<double>& xi) {
+  Simulation sim;
+  sim.ref = test::electron_GeV(1.0);
+  for (double v : xi) add_particle(sim.beam, sim.ref, {0, 0, 0, 0, -v, 0}, 0.0);
+  return sim;
+}
+
+std::vector<elements::StageFieldSnapshot> track_with_snapshots(Simulation& sim,
+                                                               const QuasiStaticStageConfig& cfg) {
+  std::vector<elements::StageFieldSnapshot> shots;
+  const QuasiStaticStage stage(cfg);
+  stage.track_with_fields(sim.beam, sim.ref,
+                          [&](const elements::StageFieldSnapshot& s) { shots.push_back(s); });
+  return shots;
+}
+
+}  // namespace
+
+TEST(StageDrivers, SampledDriverHasItsMoments) {
+  DriverBunchSpec s = pwfa_stage(1e-3, true).drivers[0];
+  s.xi_c = 12e-6, s.energy_spread = 0.01, s.emittance_xn = 2e-6, s.emittance_yn = 1e-6;
+  const DriverBunch d(s);
+  const auto n = static_cast<double>(s.npart);
+  double q = 0, mx = 0, mxi = 0, sx = 0, sxi = 0, mg = 0, sg = 0, sux = 0, suy = 0;
+  for (std::size_t i = 0; i < s.npart; ++i) {
+    q += d.weights[i];
+    mx += d.lab.x[i] / n, mxi += d.lab.xi[i] / n;
+    sx += d.lab.x[i] * d.lab.x[i] / n, sxi += (d.lab.xi[i] - s.xi_c) * (d.lab.xi[i] - s.xi_c) / n;
+    const double g =
+        std::sqrt(1 + d.lab.ux[i] * d.lab.ux[i] + d.lab.uy[i] * d.lab.uy[i] + d.lab.uz[i] * d.lab.uz[i]);
+    mg += g / n, sg += (g - s.gamma) * (g - s.gamma) / n;
+    sux += d.lab.ux[i] * d.lab.ux[i] / n, suy += d.lab.uy[i] * d.lab.uy[i] / n;
+    EXPECT_EQ(d.lab.qm[i], -constants::q_e / constants::m_e);
+  }
+  const double tol = 4 / std::sqrt(n);  // relative, ~4 sigma of the sampling
+  EXPECT_NEAR(q * constants::q_e, std::fabs(s.charge), 1e-10 * std::fabs(s.charge));
+  EXPECT_NEAR(mx, 0.0, tol * s.sigma_x);
+  EXPECT_NEAR(mxi, s.xi_c, tol * s.sigma_xi);
+  EXPECT_NEAR(std::sqrt(sx), s.sigma_x, tol * s.sigma_x);
+  EXPECT_NEAR(std::sqrt(sxi), s.sigma_xi, tol * s.sigma_xi);
+  EXPECT_NEAR(mg, s.gamma, tol * s.gamma * s.energy_spread);
+  EXPECT_NEAR(std::sqrt(sg) / s.gamma, s.energy_spread, tol * s.energy_spread);
+  // At the waist the rms emittance is sigma * sigma_u.
+  EXPECT_NEAR(std::sqrt(sx * sux), s.emittance_xn, 2 * tol * s.emittance_xn);
+  EXPECT_NEAR(s.sigma_y * std::sqrt(suy), s.emittance_yn, 2 * tol * s.emittance_yn);
+
+  DriverBunchSpec wrong = s;
+  wrong.charge = -wrong.charge;  // a positive charge for electrons
+  EXPECT_EQ(test::input_error_key([&] { wrong.validate(); }), "charge");
+  wrong = s, wrong.sigma_xi = 0;
+  EXPECT_EQ(test::input_error_key([&] { wrong.validate(); }), "sigma_xi");
+}
+
+// A rigid driver defined with the stage drives the linear wake of the Keinigs-Jones formula; the
+// snapshot of the first update carries it in SI (reference/plasma.md 4.3).
+TEST(StageDrivers, RigidDriverWakeInTheSnapshotMatchesKeinigsJones) {
+  QuasiStaticStageConfig cfg = pwfa_stage(1e-4, false);
+  cfg.dz_fields = 1e-4;
+  cfg.diag_fields_every = 1;
+  Simulation sim = witness_sim({-50e-6});
+  const auto shots = track_with_snapshots(sim, cfg);
+  ASSERT_EQ(shots.size(), 1u);
+  const auto& s = shots[0];
+  const PlasmaUnits u(kN);
+  const double nb = 0.01, sr = 0.5, sz = 1.0;
+  const double x = 0.5 * sr * sr, R0 = x * std::exp(x) * expint_e1(x);
+  double num = 0, den = 0;
+  for (int j = 0; j < s.n_xi; ++j) {
+    const double zeta = -(s.xi_min + j * s.dxi) * u.k_p;
+    const int m = 4000;
+    const double lo = -8 * sz, step = (zeta - lo) / m;
+    double integral = 0;
+    for (int i = 0; i <= m; ++i) {
+      const double zp = lo + i * step;
+      const double f = std::exp(-zp * zp / (2 * sz * sz)) * std::cos(zeta - zp);
+      integral += (i == 0 || i == m) ? 0.5 * f : f;
+    }
+    const double exact = zeta > lo ? nb * R0 * integral * step * u.E0 : 0.0;
+    const double ez = s.Ez[static_cast<std::size_t>(j) * s.n_r];
+    num += (ez - exact) * (ez - exact), den += exact * exact;
+  }
+  const double l2 = std::sqrt(num / den);
+  std::printf("rigid driver (2e5 particles): on-axis E_z vs Keinigs-Jones, L2 relative error %.3e\n", l2);
+  EXPECT_LT(l2, 0.03);
+  // The other records are there, in SI: the driver's charge density integrates to its charge.
+  ASSERT_EQ(s.rho_beam.size(), s.Ez.size());
+  double charge = 0.0;
+  for (int j = 0; j < s.n_xi; ++j)
+    for (int k = 0; k < s.n_r; ++k)
+      charge += s.rho_beam[static_cast<std::size_t>(j) * s.n_r + k] * 2 * constants::pi * (k + 0.5) * s.dr *
+                s.dr * s.dxi;
+  EXPECT_NEAR(charge, cfg.drivers[0].charge, 0.02 * std::fabs(cfg.drivers[0].charge));
+  EXPECT_TRUE(s.a_mod.empty());  // no laser
+  EXPECT_EQ(s.rho.size(), s.Ez.size());
+}
+
+// An evolving driver defined with the stage accelerates witnesses behind it by -q E_z L, E_z from
+// the snapshot of the first update (the driver at 2 GeV barely changes over 0.5 mm).
+TEST(StageDrivers, WitnessGainFollowsTheSnapshotField) {
+  const double L = 0.5e-3;
+  QuasiStaticStageConfig cfg = pwfa_stage(L, true);
+  cfg.diag_fields_z = {0.0};
+  cfg.dz_fields = L;
+  const double kp = plasma_wavenumber(kN);
+  const std::vector<double> xi_w = {-2.5 / kp, -4.0 / kp, -5.5 / kp};
+  Simulation sim = witness_sim(xi_w);
+  const RefPart ref0 = sim.ref;
+  const auto shots = track_with_snapshots(sim, cfg);
+  ASSERT_EQ(shots.size(), 1u);
+  const auto& s = shots[0];
+  double peak = 0.0;
+  for (double v : s.Ez) peak = std::max(peak, std::fabs(v) * L / 1e6);
+  for (std::size_t i = 0; i < xi_w.size(); ++i) {
+    // Linear interpolation of the on-axis (first cell) E_z at the witness.
+    const double fj = (xi_w[i] - s.xi_min) / s.dxi;
+    const auto j = static_cast<std::size_t>(fj);
+    const double ez = s.Ez[j * s.n_r] * (1 - (fj - j)) + s.Ez[(j + 1) * s.n_r] * (fj - j);
+    const double gain = energy_MeV(sim.beam, sim.ref, i) - ref0.kin_energy_MeV();
+    SCOPED_TRACE("witness " + std::to_string(i));
+    EXPECT_NEAR(gain, -ez * L / 1e6, 2e-3 * peak);  // an electron gains -e E_z L
+  }
+}
+
+TEST(StageDrivers, SnapshotsAtTheUpdatesAsked) {
+  QuasiStaticStageConfig cfg = pwfa_stage(1e-3, false);
+  cfg.drivers[0].npart = 2000;
+  cfg.n_r = 30, cfg.n_xi = 60;
+  cfg.dz_fields = 1e-4;                 // 10 updates
+  cfg.diag_fields_every = 4;            // 0, 4, 8
+  cfg.diag_fields_z = {0.26e-3, 1e-3};  // nearest updates 3 and 9 (the last)
+  cfg.diag_fields = {"E", "psi"};
+  Simulation sim = witness_sim({-50e-6});
+  const QuasiStaticStage stage(cfg);
+  EXPECT_EQ(stage.n_updates(), 10);
+  const auto shots = track_with_snapshots(sim, cfg);
+  std::vector<int> updates;
+  for (const auto& s : shots) {
+    updates.push_back(s.update);
+    EXPECT_NEAR(s.z, s.update * 1e-4, 1e-15);
+    EXPECT_FALSE(s.Ez.empty());
+    EXPECT_FALSE(s.psi.empty());
+    EXPECT_TRUE(s.Bt.empty() && s.rho.empty() && s.Wr.empty() && s.chi.empty() && s.rho_beam.empty());
+  }
+  EXPECT_EQ(updates, (std::vector<int>{0, 3, 4, 8, 9}));
+}
+
+TEST(StageDrivers, DeckKeys) {
+  const std::string grid =
+      "stage.xi_min = -100e-6\nstage.xi_max = 20e-6\nstage.r_max = 100e-6\nstage.n_r = 20\nstage.n_xi = 30\n";
+  const std::string driver = R"deck(
+stage.drivers = drv
+drv.charge = -100e-12
+drv.kin_energy = 500
+drv.energy_spread = 0.01
+drv.sigma_x = 5e-6
+drv.sigma_xi = 10e-6
+drv.xi_c = 0
+drv.emittance_xn = 2e-6
+drv.npart = 1000
+drv.seed = 3
+drv.evolve = false
+stage.diag_fields_every = 2
+stage.diag_fields_z = 0.5e-3
+stage.diag_fields = E rho
+)deck";
+  io::RunSetup s = load(grid + driver);
+  const auto* e = std::get_if<elements::PlasmaStage>(&s.sim.lattice.elements[0]);
+  ASSERT_NE(e, nullptr);
+  const auto& c = dynamic_cast<const QuasiStaticStage*>(e->physics.get())->config();
+  ASSERT_EQ(c.drivers.size(), 1u);
+  const auto& d = c.drivers[0];
+  EXPECT_EQ(d.charge, -100e-12);
+  EXPECT_NEAR(d.gamma, 1 + 500 / 0.51099895, 1e-6);
+  EXPECT_EQ(d.sigma_y, 5e-6);  // defaults to sigma_x
+  EXPECT_EQ(d.emittance_yn, 2e-6);
+  EXPECT_EQ(d.npart, 1000u);
+  EXPECT_FALSE(d.evolve);
+  EXPECT_EQ(c.diag_fields_every, 2);
+  EXPECT_EQ(c.diag_fields_z, std::vector<double>{0.5e-3});
+  EXPECT_EQ(c.diag_fields, (std::vector<std::string>{"E", "rho"}));
+
+  const auto without = [&](const std::string& key) {
+    std::string text = driver;
+    const auto at = text.find(key);
+    text.erase(at, text.find('\n', at) - at);
+    return grid + text;
+  };
+  EXPECT_EQ(error_key(without("drv.charge")), "drv.charge");
+  EXPECT_EQ(error_key(without("drv.xi_c")), "drv.xi_c");
+  EXPECT_EQ(error_key(grid + driver + "drv.particle = muon\n"), "drv.particle");
+  EXPECT_EQ(error_key(grid + driver + "drv.charge = 1e-12\n"), "drv.charge");  // wrong sign
+  EXPECT_EQ(error_key(grid + driver + "stage.diag_fields = E Ex\n"), "stage.diag_fields");
+  EXPECT_EQ(error_key(grid + driver + "stage.diag_fields_z = 2e-3\n"), "stage.diag_fields_z");
+  EXPECT_EQ(error_key(grid + driver + "stage.diag_fields_every = -1\n"), "stage.diag_fields_every");
+  // The analytic models have no grid and no beam-driven wake.
+  EXPECT_EQ(test::input_error_key([&] {
+              io::InputDeck deck = io::InputDeck::from_string(
+                  "beam.npart = 2\nbeam.units = static\nbeam.kin_energy = 100\nbeam.charge = 1e-12\n"
+                  "beam.particle = electron\nbeam.distribution = waterbag\nbeam.lambdaX = 1e-6\n"
+                  "beam.lambdaY = 1e-6\nbeam.lambdaT = 1e-6\nbeam.lambdaPx = 1e-6\nbeam.lambdaPy = 1e-6\n"
+                  "beam.lambdaPt = 1e-6\nlattice.elements = stage\nstage.type = plasma_stage\n"
+                  "stage.ds = 0.001\nstage.density = 1e23\nstage.laser_xi_c = 0\nstage.drivers = drv\n",
+                  "stage.in");
+              io::load_run(deck, std::nullopt);
+            }),
+            "stage.drivers");
 }

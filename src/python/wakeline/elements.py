@@ -457,7 +457,43 @@ class CoreElement:
 
 # Plasma elements tracked in time through their fields (docs/user-guide/plasma-stage.md). The
 # length is ``ds``, as for every element; the other keywords are the deck keys.
-PlasmaStage = _element(
+class DriverBunch:
+    """A particle-beam driver defined with a quasistatic_2d ``PlasmaStage`` (PWFA): a Gaussian bunch given
+    by particle, total charge (C, with the particle's sign), kin_energy (MeV), energy_spread (rms,
+    relative), sigma_x, sigma_y, sigma_xi (m), xi_c (m, in the stage's xi), emittance_xn, emittance_yn
+    (m rad), npart, seed and evolve (False: rigid). The deck keys of ``<driver>.*``."""
+
+    params = (("particle", "electron"), ("charge", R), ("kin_energy", R), ("energy_spread", 0.0),
+              ("sigma_x", R), ("sigma_y", None), ("sigma_xi", R), ("xi_c", R), ("emittance_xn", 0.0),
+              ("emittance_yn", None), ("npart", 10000), ("seed", 1), ("evolve", True))
+
+    def __init__(self, **kwargs: Any) -> None:
+        names = [p for p, _ in self.params]
+        for key in kwargs:
+            if key not in names:
+                raise TypeError(f"DriverBunch() got an unexpected keyword argument '{key}'; valid: {', '.join(names)}")
+        for key, default in self.params:
+            value = kwargs.get(key, default)
+            if value is R:
+                raise TypeError(f"DriverBunch() missing required argument '{key}'")
+            setattr(self, key, value)
+
+    def _deck_values(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k, default in self.params if default is R or not _same(getattr(self, k), default)}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k, _ in self.params}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DriverBunch) and self.to_dict() == other.to_dict()
+
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        return "DriverBunch(" + ", ".join(f"{k}={v!r}" for k, v in self._deck_values().items()) + ")"
+
+
+_PlasmaStageBase = _element(
     "PlasmaStage", "plasma_stage",
     (("ds", R), ("wakefield_model", "simple_blowout"), ("density", None), ("density_profile", "uniform"),
      ("density_expression", None), ("ramp_shape", "inverse_square"), ("ramp_type", "upramp"),
@@ -470,12 +506,44 @@ PlasmaStage = _element(
      ("n_xi", None), ("ppc", 2), ("dz_fields", None), ("plasma_pusher", "ab5"), ("max_gamma", 10.0),
      ("laser_a0", None), ("laser_w0", None), ("laser_tau", None), ("laser_z_foc", 0.0),
      ("laser_cep_phase", 0.0), ("laser_polarization", "linear"), ("laser_evolution", True),
-     ("laser_envelope_substeps", 1), ("nslice", 1), ("name", None)),
+     ("laser_envelope_substeps", 1),
+     # Particle-beam drivers (a list of DriverBunch) and field snapshots (openPMD meshes).
+     ("drivers", None), ("diag_fields_every", 0), ("diag_fields_z", None), ("diag_fields", None),
+     ("nslice", 1), ("name", None)),
     doc="A plasma accelerator stage (Wake-T's PlasmaStage; deck type 'plasma_stage'). Length ds (m), "
     "density (m^-3), wakefield_model = simple_blowout | custom_blowout | focusing_blowout (analytic) | "
-    "quasistatic_2d (r-z wake solver, optional laser envelope); see docs/user-guide/plasma-stage.md for "
-    "every keyword.",
+    "quasistatic_2d (r-z wake solver, optional laser envelope, drivers=[DriverBunch(...)], field "
+    "snapshots); see docs/user-guide/plasma-stage.md for every keyword.",
 )
+
+
+class PlasmaStage(_PlasmaStageBase):
+    __doc__ = _PlasmaStageBase.__doc__
+
+    def to_dict(self) -> dict[str, Any]:
+        d = super().to_dict()
+        if d.get("drivers"):
+            d["drivers"] = [x.to_dict() if isinstance(x, DriverBunch) else dict(x) for x in d["drivers"]]
+        return d
+
+    def _to_core(self, ref: _core.RefPart, sim: Any = None) -> _core.Element:
+        # Dicts (from to_dict / Lattice.from_dicts) are accepted as DriverBunch keywords.
+        drivers = [DriverBunch(**d) if isinstance(d, dict) else d for d in (self.drivers or [])]
+        if not drivers:
+            return super()._to_core(ref, sim)
+        for d in drivers:
+            if not isinstance(d, DriverBunch):
+                raise TypeError(f"PlasmaStage: drivers must be DriverBunch objects, not {type(d).__name__}")
+        origin = f"elements.PlasmaStage(name={self._label()!r})"
+        key = self._label() if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", self._label()) else "element"
+        values = self._deck_values()
+        names = [f"{key}_driver{i}" for i in range(len(drivers))]
+        values["drivers"] = names
+        text = deck_text(key, values) + "".join(deck_text(n, d._deck_values()) for n, d in zip(names, drivers))
+        element, notices = _core.element_from_deck(text, key, 1, ref.mass, origin)
+        if sim is not None:
+            sim._show(notices)
+        return element
 ActivePlasmaLens = _element(
     "ActivePlasmaLens", "active_plasma_lens",
     (("ds", R), ("foc_strength", R), ("wakefields", False), ("bunch_pusher", "boris"), ("dt_bunch", "auto"),
