@@ -552,9 +552,16 @@ struct ElementReader {
     if (lens) {
       fields.lens_gradient = d_(n, "foc_strength");  // T/m, > 0 focuses electrons
       if (query_bool_or(deck, n + ".wakefields", false)) {
-        fail(deck, n + ".wakefields",
-             "plasma wakefields inside an active plasma lens are not available yet; valid: false");
+        // The beam's own plasma wake on top of the lens field (Wake-T's wakefields = True).
+        one_of(deck, n + ".wakefield_model", "quasistatic_2d", {"quasistatic_2d"});
+        ActivePlasmaLens out;
+        static_cast<StageElement&>(out) = e;
+        out.physics = read_quasistatic(n, e.ds, push, fields.lens_gradient);
+        return out;
       }
+      for (const char* key : {"density", "wakefield_model", "xi_min", "xi_max", "r_max", "n_r", "n_xi"})
+        if (deck.contains(n + "." + key))
+          fail(deck, n + "." + key, "is used only with " + n + ".wakefields = true (the plasma's own wake)");
     } else {
       // Wake-T's other models are named so that a deck using one gets a clear answer.
       const std::string wanted = query_string_or(deck, n + ".wakefield_model", "simple_blowout");
@@ -628,7 +635,8 @@ struct ElementReader {
   // wakefield_model = quasistatic_2d: Wake-T's PlasmaStage keys for the wake grid and its
   // GaussianPulse (laser_* keys; the laser is present when laser_a0 is given).
   std::shared_ptr<const elements::StagePhysics> read_quasistatic(const std::string& n, double length,
-                                                                 const plasma::PushSettings& push) {
+                                                                 const plasma::PushSettings& push,
+                                                                 double lens_gradient = 0.0) {
     using namespace wakeline::plasma;
     QuasiStaticStageConfig c;
     c.length = length;
@@ -650,6 +658,7 @@ struct ElementReader {
                                                                                          : PlasmaPusher::ab5;
     if (deck.contains(n + ".dz_fields")) c.dz_fields = get_positive(deck, n + ".dz_fields");
     c.push = push;
+    c.lens_gradient = lens_gradient;
     // Field snapshots (openPMD meshes in <diag.file_prefix>/openPMD/<name>_fields.h5).
     if (const auto every = deck.query_int(n + ".diag_fields_every")) {
       require(deck, n + ".diag_fields_every", static_cast<double>(*every),

@@ -163,12 +163,17 @@ int QuasiStaticStage::advance(LabBunch& lab, const std::vector<double>& weights,
     const double t0 = k * dz / c;
     const double t1 = (k + 1 == updates) ? t_final : std::min((k + 1) * dz / c, t_final);
     const double n_p = cfg_.profile.density(c * t0);
-    if (!(n_p > 0.0)) {  // a gap in the plasma: no wake; the laser diffracts in vacuum
-      const FieldFunction none = [](double, double, double, double) { return FieldEB{}; };
+    const double g = cfg_.lens_gradient;
+    if (!(n_p > 0.0)) {  // a gap in the plasma: no wake (a lens field only); the laser diffracts in vacuum
+      const FieldFunction lens = [g](double x, double y, double, double) {
+        return FieldEB{0.0, 0.0, 0.0, g * y, -g * x, 0.0};
+      };
+      const double dt_fixed = cfg_.push.dt;
       for (const StageBunch& b : bunches) {
         if (!b.evolve) continue;
-        push_bunch(*b.lab, none, t0, t1, cfg_.push.pusher,
-                   [](const LabBunch&) { return std::numeric_limits<double>::infinity(); });
+        push_bunch(*b.lab, lens, t0, t1, cfg_.push.pusher, [dt_fixed, g](const LabBunch& lb) {
+          return dt_fixed > 0.0 ? dt_fixed : auto_time_step(lb, std::fabs(g));
+        });
       }
       if (env && cfg_.laser_evolution) {
         for (int s = 0; s < cfg_.laser_envelope_substeps; ++s)
@@ -207,11 +212,11 @@ int QuasiStaticStage::advance(LabBunch& lab, const std::vector<double>& weights,
 
     const QuasiStatic2D* q = &qs;
     const PlasmaUnits* u = &units;
-    const FieldFunction fields = [q, u](double x, double y, double xi, double /*t*/) {
+    const FieldFunction fields = [q, u, g](double x, double y, double xi, double /*t*/) {
       const WakeFields w = q->gather_si(x, y, xi, *u);
-      return FieldEB{w.Ex, w.Ey, w.Ez, w.Bx, w.By, 0.0};
+      return FieldEB{w.Ex, w.Ey, w.Ez, w.Bx + g * y, w.By - g * x, 0.0};
     };
-    const double kx = blowout_gradient(units);
+    const double kx = blowout_gradient(units) + std::fabs(g);
     const double dt_fixed = cfg_.push.dt;
     for (const StageBunch& b : bunches) {
       if (!b.evolve) continue;

@@ -30,6 +30,9 @@ struct QuasiStaticStageConfig {
   std::optional<LaserPulse> laser;
   bool laser_evolution = true;
   int laser_envelope_substeps = 1;  // envelope steps per wake update
+  // An active plasma lens's azimuthal field B_theta = g r (T/m, g > 0 focuses electrons), added to the
+  // wake: Wake-T's ActivePlasmaLens with wakefields = True.
+  double lens_gradient = 0.0;
   // Particle-beam drivers (PWFA), sampled at the entrance of every crossing, deposited and pushed with
   // the witness; they are not part of the tracked beam and are dropped at the exit.
   std::vector<DriverBunchSpec> drivers;

@@ -547,9 +547,14 @@ class PlasmaStage(_PlasmaStageBase):
 ActivePlasmaLens = _element(
     "ActivePlasmaLens", "active_plasma_lens",
     (("ds", R), ("foc_strength", R), ("wakefields", False), ("bunch_pusher", "boris"), ("dt_bunch", "auto"),
-     ("nslice", 1), ("name", None)),
+     # wakefields=True: the beam's own plasma wake (quasistatic_2d) on its grid, with PlasmaStage's keys.
+     ("density", None), ("wakefield_model", "quasistatic_2d"), ("xi_min", None), ("xi_max", None),
+     ("r_max", None), ("r_max_plasma", None), ("n_r", None), ("n_xi", None), ("ppc", 2), ("dz_fields", None),
+     ("plasma_pusher", "ab5"), ("max_gamma", 10.0), ("diag_fields_every", 0), ("diag_fields_z", None),
+     ("diag_fields", None), ("nslice", 1), ("name", None)),
     doc="An active plasma lens tracked in time (Wake-T's ActivePlasmaLens; deck type 'active_plasma_lens'): "
-    "length ds (m), foc_strength g (T/m, positive focuses electrons).",
+    "length ds (m), foc_strength g (T/m, positive focuses electrons); wakefields=True adds the beam's own "
+    "plasma wake (quasistatic_2d: density and the grid keys of PlasmaStage).",
 )
 
 ALL = [
