@@ -225,6 +225,9 @@ void DiagnosticsWriter::stage_fields(const std::string& stage, const elements::S
   frame.z_offset = entrance.s + f.z + f.xi_min;
   frame.time = entrance.t / constants::c + f.z / constants::c;
   frame.attributes = {{"fieldSolver", "other"}, {"fieldSolverParams", "quasistatic_2d"}};
+  // Where the snapshot is in the stage: distance from the entrance (c t), the entrance's s, and the
+  // co-moving coordinate xi = z - c t - s_entrance of the first grid node (the reference is at xi = 0).
+  frame.numeric_attributes = {{"stageDistance", f.z}, {"stageEntrance", entrance.s}, {"xiMin", f.xi_min}};
   if (!f.Ez.empty())
     frame.records.push_back({"E", {{"r", data(f.Er)}, {"t", zeros.data()}, {"z", data(f.Ez)}}, kElectric});
   if (!f.Bt.empty())

@@ -487,6 +487,8 @@ void OpenPMDSeriesWriter::write_mesh_iteration(std::uint64_t iteration, const Cy
   Handle it_group = iteration_group(file_, iteration, f.time);
   Handle meshes = make_group(it_group.get(), "meshes");
   for (const auto& [name, value] : f.attributes) string_attribute(meshes.get(), name, value);
+  for (const auto& [name, value] : f.numeric_attributes)
+    attribute(meshes.get(), name, H5T_NATIVE_DOUBLE, value);
   for (const auto& rec : f.records) {
     const UnitDimension& dim = rec.unit_dimension;
     if (rec.components.size() == 1 && rec.components.front().first.empty()) {

@@ -62,8 +62,9 @@ struct CylMeshFrame {
   double z_offset = 0.0;      // gridGlobalOffset of the first z node (lab z, m)
   double time = 0.0;          // s
   std::vector<MeshRecord> records;
-  // Attributes of the meshes group (e.g. fieldSolver), as strings.
+  // Attributes of the meshes group (e.g. fieldSolver), as strings and as numbers.
   std::vector<std::pair<std::string, std::string>> attributes;
+  std::vector<std::pair<std::string, double>> numeric_attributes;
 };
 
 // The arrays a lab-layout BeamFrame points to (a BeamFrame only borrows).
