@@ -98,6 +98,11 @@ def test_cli_writes_the_stage_fields_for_openpmd_viewer(wakeline, tmp_path):
     assert rho[80, -1] == pytest.approx(e_charge_density, rel=1e-3)  # ahead of the driver: unperturbed
     assert rho[80].max() > 0.5 * e_charge_density  # somewhere the density drops
 
+    # wakeline.plot takes the snapshot file for what it is: meshes, not a beam monitor.
+    from wakeline import plot
+
+    assert plot.list_monitors(tmp_path / "diags") == {}
+
 
 def test_openpmd_api_reads_the_field_records(wakeline, tmp_path):
     io = pytest.importorskip("openpmd_api")

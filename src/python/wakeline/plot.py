@@ -268,12 +268,20 @@ def _series_files(openpmd_dir: Path) -> dict[str, list[Path]]:
     (one file per iteration), keyed by series name."""
     series: dict[str, list[Path]] = {}
     for f in sorted(openpmd_dir.glob("*.h5")):
+        if not _has_particles(f):
+            continue  # meshes only, e.g. a plasma stage's field snapshots <stage>_fields.h5
         m = re.fullmatch(r"(.+)_(\d+)", f.stem)
         # `<name>_<digits>.h5` belongs to a file-based series only if the file says so: a
         # group-based monitor may itself be named like "bpm_2".
         file_based = m is not None and _is_file_based(f)
         series.setdefault(m.group(1) if file_based else f.stem, []).append(f)
     return series
+
+
+def _has_particles(f: Path) -> bool:
+    """Whether an openPMD file names a particles path (a series of meshes only does not)."""
+    with _open_h5(f) as h5:
+        return "particlesPath" in h5.attrs
 
 
 def _open_h5(f: Path) -> Any:
