@@ -6,6 +6,7 @@
 
 #include "core/Constants.hpp"
 #include "core/Error.hpp"
+#include "core/VectorMath.hpp"
 
 namespace wakeline::plasma {
 
@@ -73,9 +74,9 @@ QuasiStatic2D::QuasiStatic2D(const QuasiStatic2DConfig& config) : cfg_(config) {
 
   const std::size_t N = n_sheets_;
   for (auto* v : {&r_, &p_, &q_, &r0_, &tr_, &tp_}) v->assign(N, 0.0);
-  for (auto* v :
-       {&sr_,     &sp_,   &sq_,  &sa_,   &sb_,  &sn_,  &sFa_,   &sFb_,    &sM_,     &spsi_,   &sdrpsi_,
-        &sdzpsi_, &sgam_, &sa2_, &sda2_, &sbb_, &sbt_, &sflux_, &shom_a_, &shom_b_, &spar_a_, &spar_b_})
+  for (auto* v : {&sr_,  &sp_,    &sq_,     &sa_,     &sb_,     &sn_,     &sFa_,  &sFb_,
+                  &sM_,  &spsi_,  &sdrpsi_, &sdzpsi_, &sgam_,   &sa2_,    &sda2_, &sbb_,
+                  &sbt_, &sflux_, &shom_a_, &shom_b_, &spar_a_, &spar_b_, &slnr_})
     v->assign(N, 0.0);
   for (auto* v : {&sQcum_, &sMcum_, &sfluxcum_}) v->assign(N + 1, 0.0);
   for (auto& v : k_r_) v.assign(N, 0.0);
@@ -309,9 +310,11 @@ void QuasiStatic2D::evaluate(const double* rs, double* p, int j_hi, double frac,
   const double r_b = std::max(sb_[N - 1], r_pl_);
   const double Cpsi = std::log(r_b) * Qc - Mc - ion_Psi(r_b);
 
+  // ln R of every sheet in one loop that the compiler vectorises (vm::log: within 4 ulp of std::log).
+  for (int i = 0; i < N; ++i) slnr_[i] = vm::log(std::max(sr_[i], kTinyR));
   for (int i = 0; i < N; ++i) {
     const double R = std::max(sr_[i], kTinyR);
-    const double lnR = std::log(R);
+    const double lnR = slnr_[i];
     double Q, Psi;
     electron_sums(i, R, lnR, Q, Psi);
     spsi_[i] = std::clamp(Psi - ion_Psi(R) - Cpsi, cfg_.psi_min, cfg_.psi_max);

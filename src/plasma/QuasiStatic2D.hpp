@@ -137,7 +137,7 @@ class QuasiStatic2D {
   std::vector<int> order_;  // sorted position -> sheet id, kept by insertion sort
   // Scratch in sorted order.
   std::vector<double> sr_, sp_, sq_, sa_, sb_, sn_, sFa_, sFb_, sM_, sQcum_, sMcum_, spsi_, sdrpsi_, sdzpsi_,
-      sgam_, sa2_, sda2_, sbb_, sbt_, sflux_, sfluxcum_, shom_a_, shom_b_, spar_a_, spar_b_;
+      sgam_, sa2_, sda2_, sbb_, sbt_, sflux_, sfluxcum_, shom_a_, shom_b_, spar_a_, spar_b_, slnr_;
   std::vector<double> seg_scale_, seg_beta_;
   std::vector<int> seg_start_;
   // Stage storage for the pushers.

@@ -158,6 +158,10 @@ int QuasiStaticStage::advance(LabBunch& lab, const std::vector<double>& weights,
   }
   const std::size_t cells = static_cast<std::size_t>(cfg_.n_r) * static_cast<std::size_t>(cfg_.n_xi);
   std::vector<double> a2, da2, chi, rho;
+  // One solver for all the updates at one density: update() starts every march afresh, so only a new
+  // density (a new grid in k_p units) needs a new one; this saves setting up ~40 arrays per update.
+  std::optional<QuasiStatic2D> solver;
+  double solver_n_p = 0.0;
 
   for (int k = 0; k < updates; ++k) {
     const double t0 = k * dz / c;
@@ -182,7 +186,8 @@ int QuasiStaticStage::advance(LabBunch& lab, const std::vector<double>& weights,
       continue;
     }
     const PlasmaUnits units(n_p);
-    QuasiStatic2D qs(solver_config(n_p));
+    if (!solver || n_p != solver_n_p) solver.emplace(solver_config(n_p)), solver_n_p = n_p;
+    QuasiStatic2D& qs = *solver;
     rho.assign(cells, 0.0);
     for (const StageBunch& b : bunches) {
       const std::vector<double> part =
@@ -210,12 +215,9 @@ int QuasiStaticStage::advance(LabBunch& lab, const std::vector<double>& weights,
         env->advance((t1 - t0) / cfg_.laser_envelope_substeps, chi);
     }
 
-    const QuasiStatic2D* q = &qs;
-    const PlasmaUnits* u = &units;
-    const FieldFunction fields = [q, u, g](double x, double y, double xi, double /*t*/) {
-      const WakeFields w = q->gather_si(x, y, xi, *u);
-      return FieldEB{w.Ex, w.Ey, w.Ez, w.Bx + g * y, w.By - g * x, 0.0};
-    };
+    // The wake (gather_si's fields) and the lens field, read in place by the push: no call per particle.
+    RZGridFields fields = grid_fields(qs, units);
+    fields.lens_gradient = g;
     const double kx = blowout_gradient(units) + std::fabs(g);
     const double dt_fixed = cfg_.push.dt;
     for (const StageBunch& b : bunches) {

@@ -3,8 +3,13 @@
 // deck keys.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <limits>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -15,6 +20,8 @@
 #include "io/DeckLoader.hpp"
 #include "io/PalsLattice.hpp"
 #include "plasma/AnalyticStage.hpp"
+#include "plasma/BunchPusher.hpp"
+#include "plasma/QuasiStatic2D.hpp"
 #include "tracking/Simulation.hpp"
 
 using namespace wakeline;
@@ -448,9 +455,13 @@ TEST(PlasmaStage, BadDeckKeysNameTheKey) {
   EXPECT_EQ(error_key(base + "stage.wakefield_model = focusing_blowout\nstage.density_profile = expression\n"
                              "stage.density_expression = 1e23*(1+\n"),
             "stage.density_expression");
+  // wakefields = true adds the plasma's own quasi-static wake: it then needs the plasma's density.
   EXPECT_EQ(error_key("stage.type = active_plasma_lens\nstage.ds = 0.05\nstage.foc_strength = "
                       "1\nstage.wakefields = true\n"),
-            "stage.wakefields");
+            "stage.density");
+  EXPECT_EQ(error_key("stage.type = active_plasma_lens\nstage.ds = 0.05\nstage.foc_strength = "
+                      "1\nstage.n_r = 100\n"),
+            "stage.n_r");
   EXPECT_EQ(error_key("stage.type = active_plasma_lens\nstage.ds = 0.05\n"), "stage.foc_strength");
 }
 
@@ -473,4 +484,214 @@ TEST(PlasmaStage, PalsWriterRefusesItAndReferenceModeDriftsThrough) {
   EXPECT_DOUBLE_EQ(sim.ref.s, 0.1);
   EXPECT_DOUBLE_EQ(sim.ref.gamma(), ref.gamma());
   EXPECT_DOUBLE_EQ(sim.ref.t, 0.1 / ref.beta());
+}
+
+namespace {
+
+// n particles of a 100 MeV-class electron bunch around (x, y, xi) = (0, 0, xi0), lab-frame variables.
+LabBunch lab_bunch(std::size_t n, double sigma_r, double xi0, double sigma_xi, unsigned seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> g;
+  const RefPart ref = test::electron_GeV(0.1);
+  LabBunch b;
+  b.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    b.x[i] = sigma_r * g(rng), b.y[i] = sigma_r * g(rng), b.xi[i] = xi0 + sigma_xi * g(rng);
+    b.ux[i] = 0.5 * g(rng), b.uy[i] = 0.5 * g(rng), b.uz[i] = 200.0 * (1.0 + 0.01 * g(rng));
+    b.qm[i] = ref.qm();
+  }
+  return b;
+}
+
+// The Boris step as the pusher took it particle by particle before it went to blocks (Wake-T's:
+// half drift, fields at t + dt/2, rotation, half drift with the new u); the reference of the test below.
+void reference_boris_step(LabBunch& b, std::size_t i, double t, double dt, const FieldFunction& fields) {
+  const auto slip = [](double ux, double uy, double uz, double gamma) {
+    return uz > 0.0 ? -(1.0 + ux * ux + uy * uy) / (gamma * (gamma + uz)) : uz / gamma - 1.0;
+  };
+  double x = b.x[i], y = b.y[i], xi = b.xi[i], ux = b.ux[i], uy = b.uy[i], uz = b.uz[i];
+  double gamma = std::sqrt(1.0 + ux * ux + uy * uy + uz * uz);
+  const double hd = 0.5 * dt;
+  x += hd * c * ux / gamma, y += hd * c * uy / gamma, xi += hd * c * slip(ux, uy, uz, gamma);
+  const FieldEB f = fields(x, y, xi, t + hd);
+  const double ke = b.qm[i] * hd / c;
+  ux += ke * f.ex, uy += ke * f.ey, uz += ke * f.ez;
+  const double gm = std::sqrt(1.0 + ux * ux + uy * uy + uz * uz);
+  const double kb = ke * c / gm;
+  const double tx = kb * f.bx, ty = kb * f.by, tz = kb * f.bz;
+  const double sf = 2.0 / (1.0 + tx * tx + ty * ty + tz * tz);
+  const double px = ux + (uy * tz - uz * ty), py = uy + (uz * tx - ux * tz), pz = uz + (ux * ty - uy * tx);
+  ux += sf * (py * tz - pz * ty), uy += sf * (pz * tx - px * tz), uz += sf * (px * ty - py * tx);
+  ux += ke * f.ex, uy += ke * f.ey, uz += ke * f.ez;
+  gamma = std::sqrt(1.0 + ux * ux + uy * uy + uz * uz);
+  x += hd * c * ux / gamma, y += hd * c * uy / gamma, xi += hd * c * slip(ux, uy, uz, gamma);
+  b.x[i] = x, b.y[i] = y, b.xi[i] = xi, b.ux[i] = ux, b.uy[i] = uy, b.uz[i] = uz;
+}
+
+// Largest |a_i - b_i| / scale over the coordinates of two bunches (positions in m, momenta in m c).
+double bunch_difference(const LabBunch& a, const LabBunch& b) {
+  double worst = 0.0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    for (auto m : {&LabBunch::x, &LabBunch::y, &LabBunch::xi})
+      worst = std::max(worst, std::fabs((a.*m)[i] - (b.*m)[i]) / 1e-6);
+    for (auto m : {&LabBunch::ux, &LabBunch::uy})
+      worst = std::max(worst, std::fabs((a.*m)[i] - (b.*m)[i]) / (1.0 + std::fabs((b.*m)[i])));
+    worst = std::max(worst, std::fabs(a.uz[i] - b.uz[i]) / b.uz[i]);
+  }
+  return worst;
+}
+
+// A solved quasi-static wake (a beam driver and a laser) on a small grid, n_p = 1e23 m^-3.
+QuasiStatic2D solved_wake() {
+  QuasiStatic2DConfig c;
+  c.r_max = 6, c.n_r = 60, c.xi_min = -8, c.xi_max = 3, c.n_xi = 111, c.ppc = 2;
+  QuasiStatic2D qs(c);
+  std::vector<double> rho(static_cast<std::size_t>(c.n_r) * c.n_xi), a2(rho.size()), da2(rho.size());
+  for (int j = 0; j < c.n_xi; ++j)
+    for (int k = 0; k < c.n_r; ++k) {
+      const double r = qs.r(k), z = qs.xi(j), zl = z - 1.5;
+      rho[qs.index(j, k)] = -0.3 * std::exp(-r * r / (2 * 0.4 * 0.4) - (z + 3) * (z + 3) / 2);
+      a2[qs.index(j, k)] = 0.5 * std::exp(-2 * zl * zl - r * r / 2);
+      da2[qs.index(j, k)] = -r * a2[qs.index(j, k)];
+    }
+  qs.update(rho, a2, da2);
+  return qs;
+}
+
+}  // namespace
+
+// The push goes through the bunch in blocks of particles (SIMD passes for the drifts and the kick); it
+// must still be the particle-by-particle Boris step, for any bunch size (here not a multiple of the
+// block), with every field component, B_z included.
+TEST(BunchPusher, BlockBorisEqualsTheParticleByParticleStep) {
+  const FieldFunction fields = [](double x, double y, double xi, double t) {
+    FieldEB f;
+    f.ex = 3e9 * x / 1e-5 + 1e8, f.ey = -2e9 * y / 1e-5, f.ez = -5e9 * (1.0 + xi / 1e-5) + 1e17 * t;
+    f.bx = -4.0 * y / 1e-5, f.by = 6.0 * x / 1e-5, f.bz = 0.5 + 2.0 * xi / 1e-5;
+    return f;
+  };
+  const double dt = 2e-13;
+  const int steps = 25;
+  for (const std::size_t n : {std::size_t{1}, std::size_t{131}}) {
+    SCOPED_TRACE(n);
+    LabBunch ref = lab_bunch(n, 3e-6, 0.0, 5e-6, 7);
+    LabBunch got = ref;
+    got.uz[0] = -3.0;  // one particle moving backwards: the other branch of the slip rate
+    ref.uz[0] = -3.0;
+    for (int s = 0; s < steps; ++s)
+      for (std::size_t i = 0; i < n; ++i) reference_boris_step(ref, i, s * dt, dt, fields);
+    const std::size_t taken =
+        push_bunch(got, fields, 0.0, steps * dt, Pusher::boris, [dt](const LabBunch&) { return dt; });
+    EXPECT_EQ(taken, static_cast<std::size_t>(steps));
+    // Same operations; only the contraction into FMAs may differ between the scalar and SIMD code.
+    EXPECT_LT(bunch_difference(got, ref), 1e-12);
+  }
+}
+
+// The grid view the quasi-static stage pushes through reads QuasiStatic2D's fields in place: the same
+// values as its gather_si everywhere (inside, on the axis, below the first radial centre, beyond r_max,
+// next to the xi end nodes and outside the box, where both are exactly zero).
+TEST(BunchPusher, GridFieldsEqualTheSolverGather) {
+  const QuasiStatic2D qs = solved_wake();
+  const PlasmaUnits u(kN);
+  const RZGridFields grid = grid_fields(qs, u);
+  const auto& cfg = qs.config();
+  double e_max = 0.0, b_max = 0.0;
+  for (std::size_t i = 0; i < qs.Ez().size(); ++i) {
+    e_max = std::max({e_max, std::fabs(qs.Ez()[i]), std::fabs(qs.Er()[i])});
+    b_max = std::max(b_max, std::fabs(qs.Btheta()[i]));
+  }
+  ASSERT_GT(e_max, 1e-3);
+  ASSERT_GT(b_max, 1e-3);
+  std::vector<std::array<double, 3>> points;  // normalised x, y, xi
+  std::mt19937_64 rng(3);
+  std::uniform_real_distribution<double> ux(-1.2 * cfg.r_max, 1.2 * cfg.r_max),
+      uxi(cfg.xi_min - 0.5, cfg.xi_max + 0.5), small(-0.5 * qs.dr(), 0.5 * qs.dr());
+  for (int i = 0; i < 4000; ++i) points.push_back({ux(rng), ux(rng), uxi(rng)});
+  for (int i = 0; i < 200; ++i) points.push_back({small(rng), small(rng), uxi(rng)});
+  // Next to the end nodes rather than on them: there xi k_p - xi_min may be contracted into an FMA in
+  // one and not in the other, which puts a particle on the node an ulp inside or outside the box.
+  for (const double xi : {cfg.xi_min + 1e-9, cfg.xi_max - 1e-9, 0.0, cfg.xi_min - 1e-9, cfg.xi_max + 1e-9}) {
+    points.push_back({0.0, 0.0, xi});
+    points.push_back({0.3, -0.2, xi});
+    points.push_back({cfg.r_max * 2, 0.1, xi});
+  }
+  RZGridFields lens = grid;
+  lens.lens_gradient = 400.0;  // T/m
+  int inside = 0;
+  for (const auto& p : points) {
+    const double x = p[0] / u.k_p, y = p[1] / u.k_p, xi = p[2] / u.k_p;
+    const WakeFields w = qs.gather_si(x, y, xi, u);
+    const FieldEB f = grid(x, y, xi, 0.0);
+    // With a lens: its field B = (g y, -g x, 0) on top, inside the box and outside.
+    const FieldEB fl = lens(x, y, xi, 0.0);
+    EXPECT_EQ(fl.ez, f.ez);
+    EXPECT_EQ(fl.bx, f.bx + 400.0 * y);
+    EXPECT_EQ(fl.by, f.by - 400.0 * x);
+    // The radius is sqrt(x^2 + y^2), not hypot: an ulp apart, which moves the interpolation weights by
+    // ~1e-16 of a cell.
+    const double te = 1e-13 * e_max * u.E0, tb = 1e-13 * b_max * u.B0;
+    EXPECT_NEAR(f.ex, w.Ex, te);
+    EXPECT_NEAR(f.ey, w.Ey, te);
+    EXPECT_NEAR(f.ez, w.Ez, te);
+    EXPECT_NEAR(f.bx, w.Bx, tb);
+    EXPECT_NEAR(f.by, w.By, tb);
+    EXPECT_EQ(f.bz, 0.0);
+    if (p[2] < cfg.xi_min || p[2] > cfg.xi_max) {
+      EXPECT_TRUE(f.ex == 0.0 && f.ey == 0.0 && f.ez == 0.0 && f.bx == 0.0 && f.by == 0.0);
+    } else {
+      ++inside;
+    }
+  }
+  EXPECT_GT(inside, 3000);
+}
+
+// The same push through the grid view and through a FieldFunction around gather_si (the stage's former
+// call per particle), with and without a lens field: equal to round-off, Boris and RK4, with particles
+// leaving the box in xi and r.
+TEST(BunchPusher, GridPushEqualsThePushThroughGatherSi) {
+  const QuasiStatic2D qs = solved_wake();
+  const PlasmaUnits u(kN);
+  // 300 particles around the driver's tail, a few of them beyond r_max and behind the box.
+  LabBunch start = lab_bunch(300, 1.0 / u.k_p, -5.0 / u.k_p, 2.0 / u.k_p, 11);
+  start.x[1] = 7.0 / u.k_p, start.xi[2] = -8.5 / u.k_p, start.x[3] = start.y[3] = 0.0;
+  for (const double g : {0.0, 300.0}) {
+    const FieldFunction through_gather = [&](double x, double y, double xi, double) {
+      const WakeFields w = qs.gather_si(x, y, xi, u);
+      return FieldEB{w.Ex, w.Ey, w.Ez, w.Bx + g * y, w.By - g * x, 0.0};
+    };
+    RZGridFields grid = grid_fields(qs, u);
+    grid.lens_gradient = g;
+    const double kx = 0.5 * u.k_p * u.E0 / c + g;
+    for (const Pusher pusher : {Pusher::boris, Pusher::rk4}) {
+      LabBunch a = start, b = start;
+      const auto step = [kx](const LabBunch& lb) { return auto_time_step(lb, kx); };
+      const double t_end = 2e-3 / c;
+      const std::size_t na = push_bunch(a, grid, 0.0, t_end, pusher, step);
+      const std::size_t nb = push_bunch(b, through_gather, 0.0, t_end, pusher, step);
+      const double diff = bunch_difference(a, b);
+      std::printf("grid view vs gather_si (%s, lens %g T/m): %zu steps, largest difference %.2e\n",
+                  pusher == Pusher::boris ? "boris" : "rk4", g, na, diff);
+      EXPECT_EQ(na, nb);
+      EXPECT_GT(na, 5u);
+      EXPECT_LT(diff, 1e-10);
+    }
+  }
+}
+
+// The automatic time step takes the smallest gamma^2 and one square root: the same step, bit for bit,
+// as the smallest of the particles' gammas.
+TEST(BunchPusher, AutoTimeStepUsesTheSmallestGamma) {
+  LabBunch b = lab_bunch(1000, 1e-6, 0.0, 1e-6, 5);
+  b.qm[17] *= 2.0;  // one particle with a larger |q/m| sets it
+  const double kx = 3e6;
+  double gamma_min = std::numeric_limits<double>::infinity(), qm_max = 0.0;
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    gamma_min =
+        std::min(gamma_min, std::sqrt(1.0 + b.ux[i] * b.ux[i] + b.uy[i] * b.uy[i] + b.uz[i] * b.uz[i]));
+    qm_max = std::max(qm_max, std::fabs(b.qm[i]));
+  }
+  EXPECT_EQ(auto_time_step(b, kx), 0.1 / std::sqrt(qm_max * c * kx / gamma_min));
+  EXPECT_EQ(auto_time_step(b, 0.0), std::numeric_limits<double>::infinity());
+  EXPECT_EQ(auto_time_step(LabBunch{}, kx), std::numeric_limits<double>::infinity());
 }
