@@ -602,6 +602,7 @@ std::vector<double> deposit_beam(const QuasiStatic2D& qs, const double* x, const
     if (j >= nx - 1) j = nx - 2;
     const double g = v - j;
     const double u = std::hypot(x[m], y[m]) / dr - 0.5;
+    if (!(u < nr)) continue;  // beyond the grid, or a lost particle's non-finite position
     int k = 0;
     double wk = 1, wk1 = 0;  // weights of cells k and k + 1
     if (u >= 0) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <numbers>
 #include <vector>
 
@@ -378,4 +379,16 @@ TEST(QuasiStatic2D, GatherProjectsAndConvertsToSi) {
   QuasiStatic2DConfig bad = pwfa_config(PlasmaPusher::ab5);
   bad.n_r = 0;
   EXPECT_THROW(QuasiStatic2D{bad}, InputError);
+}
+
+// A lost particle (non-finite position) or one beyond r_max deposits nothing; it used to land on the axis.
+TEST(QuasiStatic2D, DepositIgnoresNonFiniteAndFarParticles) {
+  QuasiStatic2DConfig c;
+  c.r_max = 2, c.n_r = 10, c.xi_min = -1, c.xi_max = 1, c.n_xi = 11;
+  QuasiStatic2D qs(c);
+  const double nan = std::nan(""), inf = std::numeric_limits<double>::infinity();
+  const std::vector<double> x = {nan, inf, 5.0, 0.0}, y = {0.0, 0.0, 0.0, nan}, xi = {0.0, 0.0, 0.0, 0.0};
+  const std::vector<double> w(4, 1.0);
+  const std::vector<double> rho = deposit_beam(qs, x.data(), y.data(), xi.data(), w.data(), x.size(), -1.0);
+  for (const double v : rho) EXPECT_EQ(v, 0.0);
 }
