@@ -30,6 +30,15 @@ struct StageFieldSnapshot {
   std::vector<double> psi;  // wake potential psi = e (phi - c A_z) / (m_e c^2), as volts (times m_e c^2/e)
   std::vector<double> chi;  // plasma susceptibility n/(n_p gamma) of the envelope equation, 1
   std::vector<double> a_mod, a_phase;  // laser envelope |a_hat| and arg(a_hat) (rad)
+  // The particle-beam drivers at this update (lab frame, at the time of the snapshot).
+  struct Bunch {
+    std::string name;
+    double particle_charge = 0.0, particle_mass = 0.0;  // C, kg
+    std::vector<double> x, y, xi;                       // m (xi as the grid's)
+    std::vector<double> ux, uy, uz;                     // p / (m c)
+    std::vector<double> weight;                         // physical particles per macro-particle
+  };
+  std::vector<Bunch> drivers;
 };
 
 // Receives the snapshots a stage's diagnostic settings ask for, as they are computed.

@@ -674,7 +674,8 @@ struct ElementReader {
     for (const auto& name : c.diag_fields) {
       const auto& all = stage_field_names();
       if (std::find(all.begin(), all.end(), name) == all.end())
-        fail(deck, n + ".diag_fields", "'" + name + "' is not a field; valid: E B W rho rho_beam psi chi a");
+        fail(deck, n + ".diag_fields",
+             "'" + name + "' is not a field; valid: E B W rho rho_beam psi chi a drivers");
     }
     // Particle-beam drivers (PWFA).
     for (const auto& d : deck.query_strings(n + ".drivers").value_or(std::vector<std::string>{}))

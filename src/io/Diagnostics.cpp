@@ -248,7 +248,38 @@ void DiagnosticsWriter::stage_fields(const std::string& stage, const elements::S
                                                    version_);
   }
   std::uint64_t& count = stage_snapshots_[stage];
-  writer->write_mesh_iteration(count++, frame);
+  writer->write_mesh_iteration(count, frame);
+  // The drivers, as lab-frame particle species of the same iteration (openPMD-viewer reads both).
+  for (const auto& d : f.drivers) {
+    const std::size_t n = d.x.size();
+    const double mc = d.particle_mass * constants::c;
+    LabArrays a;
+    a.px.resize(n), a.py.resize(n), a.pz.resize(n), a.weight.resize(n);
+    std::vector<std::int64_t> ids(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      a.px[i] = d.ux[i] * mc, a.py[i] = d.uy[i] * mc, a.pz[i] = d.uz[i] * mc;
+      a.weight[i] = std::fabs(d.particle_charge) * d.weight[i];
+      ids[i] = static_cast<std::int64_t>(i + 1);
+    }
+    BeamFrame b;
+    b.layout = BeamLayout::lab;
+    b.species = d.name;
+    b.n = n;
+    // position/z is xi, relative to positionOffset/z = s_entrance + c t (the meshes' frame).
+    b.x = d.x.data(), b.y = d.y.data(), b.t = d.xi.data();
+    b.px = a.px.data(), b.py = a.py.data(), b.pt = a.pz.data();
+    b.w = d.weight.data();
+    b.id = ids.data();
+    b.ref_t = entrance.s + f.z;
+    b.charge = d.particle_charge, b.mass = d.particle_mass;
+    b.weight = a.weight.data();
+    RefPart species;
+    species.mass = d.particle_mass, species.charge = d.particle_charge;
+    b.species_type = species_type_name(species);
+    b.time = frame.time;
+    writer->write_iteration(count, b);
+  }
+  ++count;
   writer->flush();
 }
 

@@ -202,8 +202,10 @@ std::string temporary_sibling(const std::string& final_path) {
   return (path.parent_path() / ("." + path.filename().string() + ".partial")).string();
 }
 
-void validate(std::uint64_t iteration, const BeamFrame& f, const std::set<std::uint64_t>& written) {
-  if (written.count(iteration) != 0) fail("iteration " + std::to_string(iteration) + " was already written");
+void validate(std::uint64_t iteration, const BeamFrame& f,
+              const std::set<std::pair<std::uint64_t, std::string>>& written) {
+  if (written.count({iteration, f.species}) != 0)
+    fail("species '" + f.species + "' of iteration " + std::to_string(iteration) + " was already written");
   if (!valid_openpmd_name(f.species))
     fail("species name '" + f.species + "' is not a valid openPMD name ([A-Za-z0-9_]+)");
   if (f.n > 0) {
@@ -415,7 +417,11 @@ void OpenPMDSeriesWriter::write_iteration(std::uint64_t iteration, const BeamFra
   if (H5Aexists(file_, "particlesPath") <= 0) string_attribute(file_, "particlesPath", "particles/");
   Handle it_group = iteration_group(file_, iteration, f.time);
 
-  Handle particles = make_group(it_group.get(), "particles");
+  // Several species may share an iteration (a stage's drivers): open the group if it is there.
+  Handle particles = H5Lexists(it_group.get(), "particles", H5P_DEFAULT) > 0
+                         ? Handle(H5Gopen2(it_group.get(), "particles", H5P_DEFAULT), H5Gclose,
+                                  "cannot open group 'particles'")
+                         : make_group(it_group.get(), "particles");
   Handle species = make_group(particles.get(), f.species);
   for (const auto& [name, value] : f.attributes) attribute(species.get(), name, H5T_NATIVE_DOUBLE, value);
 
@@ -464,7 +470,7 @@ void OpenPMDSeriesWriter::write_iteration(std::uint64_t iteration, const BeamFra
     scalar_record(sp, name, H5T_NATIVE_DOUBLE, f.n, data, kDimensionless);
   }
 
-  written_.insert(iteration);
+  written_.insert({iteration, f.species});
   failed_ = false;
 }
 

@@ -113,7 +113,7 @@ class OpenPMDSeriesWriter {
   OpenPMDSeriesWriter(const OpenPMDSeriesWriter&) = delete;
   OpenPMDSeriesWriter& operator=(const OpenPMDSeriesWriter&) = delete;
 
-  // Writing the same iteration twice is an error.
+  // Writing the same species of an iteration twice is an error; other species may join it.
   void write_iteration(std::uint64_t iteration, const BeamFrame& frame);
   // The meshes of an iteration (which may also hold particles); writing them twice is an error.
   void write_mesh_iteration(std::uint64_t iteration, const CylMeshFrame& frame);
@@ -135,7 +135,8 @@ class OpenPMDSeriesWriter {
   std::string temp_path_;
   std::int64_t file_ = -1;  // HDF5 file id (hid_t), kept out of this header; < 0 when closed
   bool owns_temp_ = false;  // the temporary exists and is ours to delete (until commit/abandon)
-  std::set<std::uint64_t> written_, meshes_written_;
+  std::set<std::pair<std::uint64_t, std::string>> written_;  // (iteration, species)
+  std::set<std::uint64_t> meshes_written_;
   bool failed_ = false;
 };
 

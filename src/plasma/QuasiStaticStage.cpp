@@ -42,7 +42,8 @@ QuasiStaticStage::QuasiStaticStage(QuasiStaticStageConfig config) : cfg_(std::mo
   for (const auto& name : cfg_.diag_fields) {
     const auto& all = stage_field_names();
     if (std::find(all.begin(), all.end(), name) == all.end())
-      check(false, "diag_fields", "'" + name + "' is not a field; valid: E B W rho rho_beam psi chi a");
+      check(false, "diag_fields",
+            "'" + name + "' is not a field; valid: E B W rho rho_beam psi chi a drivers");
   }
   for (const auto& d : cfg_.drivers) d.validate();
 }
@@ -99,6 +100,7 @@ bool wanted(const std::vector<std::string>& list, const char* name) {
 // The fields of the last update in SI (see elements::StageFieldSnapshot).
 elements::StageFieldSnapshot make_snapshot(const QuasiStatic2D& qs, const PlasmaUnits& u,
                                            const std::vector<double>& rho_beam, const LaserEnvelope* env,
+                                           const std::vector<DriverBunch>& drivers,
                                            const std::vector<std::string>& names, double z, int update) {
   using constants::c;
   elements::StageFieldSnapshot s;
@@ -127,6 +129,13 @@ elements::StageFieldSnapshot make_snapshot(const QuasiStatic2D& qs, const Plasma
     s.a_mod.resize(a.size());
     s.a_phase.resize(a.size());
     for (std::size_t i = 0; i < a.size(); ++i) s.a_mod[i] = std::abs(a[i]), s.a_phase[i] = std::arg(a[i]);
+  }
+  if (wanted(names, "drivers")) {
+    for (const DriverBunch& d : drivers) {
+      const LabBunch& b = d.lab;
+      s.drivers.push_back({d.spec.name, d.spec.particle_charge_qe * constants::q_e, d.spec.particle_mass, b.x,
+                           b.y, b.xi, b.ux, b.uy, b.uz, d.weights});
+    }
   }
   return s;
 }
@@ -206,7 +215,7 @@ int QuasiStaticStage::advance(LabBunch& lab, const std::vector<double>& weights,
     }
     // The snapshot shows the envelope that drove this wake, before it advances.
     if (sink != nullptr && *sink && writes_snapshot(k))
-      (*sink)(make_snapshot(qs, units, rho, env ? &*env : nullptr, cfg_.diag_fields, c * t0, k));
+      (*sink)(make_snapshot(qs, units, rho, env ? &*env : nullptr, drivers, cfg_.diag_fields, c * t0, k));
     if (env && cfg_.laser_evolution) {
       const auto& qchi = qs.chi();
       chi.resize(cells);

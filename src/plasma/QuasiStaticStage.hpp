@@ -38,7 +38,7 @@ struct QuasiStaticStageConfig {
   std::vector<DriverBunchSpec> drivers;
   // Field snapshots for the diagnostics: every `diag_fields_every`-th wake update (0: none) and the
   // updates nearest the distances `diag_fields_z` (m from the entrance). `diag_fields` picks the
-  // meshes (E, B, W, rho, rho_beam, psi, chi, a); empty means all.
+  // meshes (E, B, W, rho, rho_beam, psi, chi, a) and the drivers' particles (drivers); empty: all.
   int diag_fields_every = 0;
   std::vector<double> diag_fields_z;
   std::vector<std::string> diag_fields;
@@ -46,7 +46,7 @@ struct QuasiStaticStageConfig {
 
 // The mesh names of diag_fields.
 inline const std::vector<std::string>& stage_field_names() {
-  static const std::vector<std::string> names{"E", "B", "W", "rho", "rho_beam", "psi", "chi", "a"};
+  static const std::vector<std::string> names{"E", "B", "W", "rho", "rho_beam", "psi", "chi", "a", "drivers"};
   return names;
 }
 

@@ -651,3 +651,32 @@ TEST(OpenPMDWriter, CylindricalMeshesFollowThetaModeLayout) {
   H5Sclose(space);
   H5Dclose(d);
 }
+
+// Several species may share an iteration, also one with meshes (a plasma stage's drivers and fields);
+// the same species twice is refused.
+TEST(OpenPMDWriter, SpeciesShareAnIterationWithMeshes) {
+  ScratchDir dir;
+  const std::string path = dir.file("stage_fields.h5");
+  const TestBeam beam(4);
+  std::vector<double> ez(6, 1.0);
+  CylMeshFrame frame;
+  frame.n_r = 2, frame.n_z = 3, frame.dr = 1e-6, frame.dz = 1e-6;
+  frame.records.push_back({"rho", {{"", ez.data()}}, {-3, 0, 1, 1, 0, 0, 0}});
+  {
+    OpenPMDSeriesWriter writer(path, "dev");
+    writer.write_mesh_iteration(0, frame);
+    BeamFrame a = beam.frame(), b = beam.frame();
+    a.species = "driver1", b.species = "driver2";
+    writer.write_iteration(0, a);
+    writer.write_iteration(0, b);
+    EXPECT_THROW(writer.write_iteration(0, a), RunError);
+    writer.commit();
+  }
+  H5File f(path);
+  ASSERT_GE(f.id(), 0);
+  EXPECT_EQ(string_attr(f.id(), "/", "particlesPath"), "particles/");
+  EXPECT_EQ(string_attr(f.id(), "/", "meshesPath"), "meshes/");
+  EXPECT_EQ(object_type(f.id(), "/data/0/meshes/rho"), H5I_DATASET);
+  EXPECT_EQ(object_type(f.id(), "/data/0/particles/driver1/position"), H5I_GROUP);
+  EXPECT_EQ(object_type(f.id(), "/data/0/particles/driver2/position"), H5I_GROUP);
+}

@@ -98,6 +98,14 @@ def test_cli_writes_the_stage_fields_for_openpmd_viewer(wakeline, tmp_path):
     assert rho[80, -1] == pytest.approx(e_charge_density, rel=1e-3)  # ahead of the driver: unperturbed
     assert rho[80].max() > 0.5 * e_charge_density  # somewhere the density drops
 
+    # The driver is a lab-frame species of each snapshot: at the grid's position, with its charge and energy.
+    assert ts.avail_species == ["drv"]
+    z, uz, w = ts.get_particle(["z", "uz", "w"], species="drv", iteration=1)
+    assert len(z) == 20000
+    assert np.mean(z) == pytest.approx(2 * DZ + 70e-6, abs=0.5e-6)  # s_entrance + c t + xi_c
+    assert np.mean(uz) == pytest.approx(1 + 1000 / 0.51099895, rel=1e-3)  # rigid: as it entered
+    assert np.sum(w) * 1.602176634e-19 == pytest.approx(-Q_DRIVER, rel=1e-9)
+
     # wakeline.plot takes the snapshot file for what it is: meshes, not a beam monitor.
     from wakeline import plot
 

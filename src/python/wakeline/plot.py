@@ -268,8 +268,8 @@ def _series_files(openpmd_dir: Path) -> dict[str, list[Path]]:
     (one file per iteration), keyed by series name."""
     series: dict[str, list[Path]] = {}
     for f in sorted(openpmd_dir.glob("*.h5")):
-        if not _has_particles(f):
-            continue  # meshes only, e.g. a plasma stage's field snapshots <stage>_fields.h5
+        if not _is_beam_series(f):
+            continue  # a plasma stage's field snapshots <stage>_fields.h5 (meshes, maybe its drivers)
         m = re.fullmatch(r"(.+)_(\d+)", f.stem)
         # `<name>_<digits>.h5` belongs to a file-based series only if the file says so: a
         # group-based monitor may itself be named like "bpm_2".
@@ -278,10 +278,10 @@ def _series_files(openpmd_dir: Path) -> dict[str, list[Path]]:
     return series
 
 
-def _has_particles(f: Path) -> bool:
-    """Whether an openPMD file names a particles path (a series of meshes only does not)."""
+def _is_beam_series(f: Path) -> bool:
+    """Whether an openPMD file is a beam monitor's: particles and no meshes."""
     with _open_h5(f) as h5:
-        return "particlesPath" in h5.attrs
+        return "particlesPath" in h5.attrs and "meshesPath" not in h5.attrs
 
 
 def _open_h5(f: Path) -> Any:
