@@ -24,6 +24,12 @@ class InputError : public std::runtime_error {
   std::string where_;
 };
 
+// Throws InputError(key, "", message) unless `ok`: the checks of settings objects, whose keys a deck
+// reader prefixes with the element's name.
+inline void require_input(bool ok, const char* key, const std::string& message) {
+  if (!ok) throw InputError(key, "", message);
+}
+
 // A failure during a run that is not the user's input (I/O, numerical breakdown).
 class RunError : public std::runtime_error {
  public:

@@ -666,17 +666,9 @@ struct ElementReader {
               "it must be >= 0 (every how many wake updates; 0: none)");
       c.diag_fields_every = static_cast<int>(*every);
     }
+    // Their values are checked by QuasiStaticStage (its InputError is reported with the deck key below).
     c.diag_fields_z = deck.query_doubles(n + ".diag_fields_z").value_or(std::vector<double>{});
-    for (const double z : c.diag_fields_z)
-      require(deck, n + ".diag_fields_z", z, z >= 0.0 && z <= length,
-              "positions must lie in [0, " + n + ".ds] (m from the stage entrance)");
     c.diag_fields = deck.query_strings(n + ".diag_fields").value_or(std::vector<std::string>{});
-    for (const auto& name : c.diag_fields) {
-      const auto& all = stage_field_names();
-      if (std::find(all.begin(), all.end(), name) == all.end())
-        fail(deck, n + ".diag_fields",
-             "'" + name + "' is not a field; valid: E B W rho rho_beam psi chi a drivers");
-    }
     // Particle-beam drivers (PWFA).
     for (const auto& d : deck.query_strings(n + ".drivers").value_or(std::vector<std::string>{}))
       c.drivers.push_back(read_driver(d));

@@ -9,26 +9,21 @@
 
 namespace wakeline::plasma {
 
-namespace {
-void check(bool ok, const char* key, const std::string& message) {
-  if (!ok) throw InputError(key, "", message);
-}
-}  // namespace
-
 void DriverBunchSpec::validate() const {
-  check(std::isfinite(charge) && charge != 0.0, "charge", "must be a nonzero total charge (C)");
-  check(particle_mass > 0.0 && particle_charge_qe != 0.0, "particle",
-        "needs a particle with charge and mass");
-  check(charge * particle_charge_qe > 0.0, "charge",
-        "must have the sign of the particle's charge (e.g. negative for electrons)");
-  check(gamma > 1.0, "kin_energy", "must be > 0 (MeV)");
-  check(energy_spread >= 0.0 && energy_spread < 1.0, "energy_spread", "must be in [0, 1) (rms, relative)");
-  check(sigma_x > 0.0, "sigma_x", "must be > 0 (m)");
-  check(sigma_y > 0.0, "sigma_y", "must be > 0 (m)");
-  check(sigma_xi > 0.0, "sigma_xi", "must be > 0 (m)");
-  check(emittance_xn >= 0.0, "emittance_xn", "must be >= 0 (m rad)");
-  check(emittance_yn >= 0.0, "emittance_yn", "must be >= 0 (m rad)");
-  check(npart >= 1, "npart", "must be >= 1");
+  require_input(std::isfinite(charge) && charge != 0.0, "charge", "must be a nonzero total charge (C)");
+  require_input(particle_mass > 0.0 && particle_charge_qe != 0.0, "particle",
+                "needs a particle with charge and mass");
+  require_input(charge * particle_charge_qe > 0.0, "charge",
+                "must have the sign of the particle's charge (e.g. negative for electrons)");
+  require_input(gamma > 1.0, "kin_energy", "must be > 0 (MeV)");
+  require_input(energy_spread >= 0.0 && energy_spread < 1.0, "energy_spread",
+                "must be in [0, 1) (rms, relative)");
+  require_input(sigma_x > 0.0, "sigma_x", "must be > 0 (m)");
+  require_input(sigma_y > 0.0, "sigma_y", "must be > 0 (m)");
+  require_input(sigma_xi > 0.0, "sigma_xi", "must be > 0 (m)");
+  require_input(emittance_xn >= 0.0, "emittance_xn", "must be >= 0 (m rad)");
+  require_input(emittance_yn >= 0.0, "emittance_yn", "must be >= 0 (m rad)");
+  require_input(npart >= 1, "npart", "must be >= 1");
 }
 
 DriverBunch::DriverBunch(DriverBunchSpec s) : spec(std::move(s)) {

@@ -40,14 +40,10 @@ inline double interp_r(const double* f, int n_r, double dr, double R, int parity
   return (1 - w) * f[k] + w * f[k + 1];
 }
 
-void check(bool ok, const char* key, const std::string& message) {
-  if (!ok) throw InputError(key, "", message);
-}
-
 }  // namespace
 
 PlasmaUnits::PlasmaUnits(double density_m3) : n_p(density_m3) {
-  check(density_m3 > 0, "n_p", "plasma density must be > 0 (m^-3)");
+  require_input(density_m3 > 0, "n_p", "plasma density must be > 0 (m^-3)");
   omega_p = std::sqrt(n_p * constants::q_e * constants::q_e / (constants::epsilon0 * constants::m_e));
   k_p = omega_p / constants::c;
   E0 = constants::m_e * constants::c * omega_p / constants::q_e;
@@ -55,22 +51,22 @@ PlasmaUnits::PlasmaUnits(double density_m3) : n_p(density_m3) {
 }
 
 QuasiStatic2D::QuasiStatic2D(const QuasiStatic2DConfig& config) : cfg_(config) {
-  check(cfg_.n_r >= 2, "n_r", "need at least 2 radial cells");
-  check(cfg_.n_xi >= 2, "n_xi", "need at least 2 xi nodes");
-  check(cfg_.r_max > 0, "r_max", "must be > 0");
-  check(cfg_.xi_max > cfg_.xi_min, "xi_max", "must be larger than xi_min");
-  check(cfg_.ppc >= 1, "ppc", "need at least one sheet per radial cell");
-  check(cfg_.max_gamma > 1, "max_gamma", "must be > 1");
-  check(cfg_.psi_min > -1 && cfg_.psi_min <= 0, "psi_min", "must be in (-1, 0]");
-  check(cfg_.psi_max >= 0, "psi_max", "must be >= 0");
+  require_input(cfg_.n_r >= 2, "n_r", "need at least 2 radial cells");
+  require_input(cfg_.n_xi >= 2, "n_xi", "need at least 2 xi nodes");
+  require_input(cfg_.r_max > 0, "r_max", "must be > 0");
+  require_input(cfg_.xi_max > cfg_.xi_min, "xi_max", "must be larger than xi_min");
+  require_input(cfg_.ppc >= 1, "ppc", "need at least one sheet per radial cell");
+  require_input(cfg_.max_gamma > 1, "max_gamma", "must be > 1");
+  require_input(cfg_.psi_min > -1 && cfg_.psi_min <= 0, "psi_min", "must be in (-1, 0]");
+  require_input(cfg_.psi_max >= 0, "psi_max", "must be >= 0");
   dr_ = cfg_.r_max / cfg_.n_r;
   dxi_ = (cfg_.xi_max - cfg_.xi_min) / (cfg_.n_xi - 1);
   h_ = dr_ / cfg_.ppc;
   const double r_pl_req = cfg_.r_max_plasma > 0 ? cfg_.r_max_plasma : cfg_.r_max;
   n_sheets_ = std::max(1, static_cast<int>(std::lround(r_pl_req / h_)));
   r_pl_ = n_sheets_ * h_;  // plasma edge on a sheet boundary, so ions and sheets hold the same charge
-  check(cfg_.parabolic_coefficient * r_pl_ * r_pl_ > -1, "parabolic_coefficient",
-        "gives a negative density inside the plasma radius");
+  require_input(cfg_.parabolic_coefficient * r_pl_ * r_pl_ > -1, "parabolic_coefficient",
+                "gives a negative density inside the plasma radius");
 
   const std::size_t N = n_sheets_;
   for (auto* v : {&r_, &p_, &q_, &r0_, &tr_, &tp_}) v->assign(N, 0.0);
@@ -163,9 +159,9 @@ void QuasiStatic2D::prepare_sources(const std::vector<double>& rho_beam, const s
                                     const std::vector<double>& dr_a2) {
   const int nr = cfg_.n_r, nx = cfg_.n_xi;
   const std::size_t G = static_cast<std::size_t>(nr) * nx;
-  check(rho_beam.empty() || rho_beam.size() == G, "rho_beam", "size must be n_xi * n_r");
-  check(a2.empty() || a2.size() == G, "a2", "size must be n_xi * n_r");
-  check(dr_a2.empty() || dr_a2.size() == G, "dr_a2", "size must be n_xi * n_r");
+  require_input(rho_beam.empty() || rho_beam.size() == G, "rho_beam", "size must be n_xi * n_r");
+  require_input(a2.empty() || a2.size() == G, "a2", "size must be n_xi * n_r");
+  require_input(dr_a2.empty() || dr_a2.size() == G, "dr_a2", "size must be n_xi * n_r");
   // b_theta^beam(r_k) r_k = beam charge (per 2 pi) enclosed by r_k. rho_beam is a deposit_beam() density,
   // so the cell charges are rho times the volumes it was divided by (beam_volume(), 13/24 dr^2 on axis):
   // converting back with any other volume would lose or add charge at every radius outside. The own

@@ -14,10 +14,6 @@ namespace wakeline::plasma {
 
 namespace {
 
-void check(bool ok, const char* key, const std::string& message) {
-  if (!ok) throw InputError(key, "", message);
-}
-
 // The focusing gradient of a fully blown-out ion column at density n_p, T/m: k_p E0/(2c) =
 // m_e omega_p^2/(2 e c). Wake-T sizes its automatic time step with it (c dt = 0.1 sqrt(2 gamma)/k_p for
 // electrons); the largest |W_r|/r of the computed wake is not used, because the density spikes where
@@ -27,24 +23,22 @@ double blowout_gradient(const PlasmaUnits& u) { return u.E0 * u.k_p / (2.0 * con
 }  // namespace
 
 QuasiStaticStage::QuasiStaticStage(QuasiStaticStageConfig config) : cfg_(std::move(config)) {
-  check(cfg_.length > 0.0, "ds", "the stage length must be > 0 (m)");
-  check(cfg_.xi_max > cfg_.xi_min, "xi_max", "must be > xi_min (m)");
-  check(cfg_.laser_envelope_substeps >= 1, "laser_envelope_substeps", "must be >= 1");
+  require_input(cfg_.length > 0.0, "ds", "the stage length must be > 0 (m)");
+  require_input(cfg_.xi_max > cfg_.xi_min, "xi_max", "must be > xi_min (m)");
+  require_input(cfg_.laser_envelope_substeps >= 1, "laser_envelope_substeps", "must be >= 1");
   const double n_max = cfg_.profile.max_density();
-  check(n_max > 0.0, "density", "the quasistatic_2d model needs a plasma density > 0 (m^-3)");
+  require_input(n_max > 0.0, "density", "the quasistatic_2d model needs a plasma density > 0 (m^-3)");
   // Validate the grid once, at the highest density (the finest grid in k_p units).
   QuasiStatic2D probe(solver_config(n_max));
   if (cfg_.laser) cfg_.laser->validate();
-  check(cfg_.diag_fields_every >= 0, "diag_fields_every", "must be >= 0 (0: no snapshots)");
+  require_input(cfg_.diag_fields_every >= 0, "diag_fields_every", "must be >= 0 (0: no snapshots)");
   for (const double z : cfg_.diag_fields_z)
-    check(z >= 0.0 && z <= cfg_.length, "diag_fields_z",
-          "positions must lie in [0, ds] (m from the entrance)");
-  for (const auto& name : cfg_.diag_fields) {
-    const auto& all = stage_field_names();
-    if (std::find(all.begin(), all.end(), name) == all.end())
-      check(false, "diag_fields",
-            "'" + name + "' is not a field; valid: E B W rho rho_beam psi chi a drivers");
-  }
+    require_input(z >= 0.0 && z <= cfg_.length, "diag_fields_z",
+                  "positions must lie in [0, ds] (m from the entrance)");
+  const auto& all = stage_field_names();
+  for (const auto& name : cfg_.diag_fields)
+    require_input(std::find(all.begin(), all.end(), name) != all.end(), "diag_fields",
+                  "'" + name + "' is not a field; valid: E B W rho rho_beam psi chi a drivers");
   for (const auto& d : cfg_.drivers) d.validate();
 }
 

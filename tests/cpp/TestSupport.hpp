@@ -109,6 +109,22 @@ std::array<double, 6> apply(const Map& map, std::array<double, 6> z) {
   return z;
 }
 
+// A small beam for deck tests (20 electrons at 1 GeV, 1 pC); the tests add the lattice.
+inline constexpr const char* kTestBeamDeck = R"deck(
+beam.npart = 20
+beam.units = static
+beam.kin_energy = 1000
+beam.charge = 1e-12
+beam.particle = electron
+beam.distribution = waterbag
+beam.lambdaX = 1e-6
+beam.lambdaY = 1e-6
+beam.lambdaT = 1e-6
+beam.lambdaPx = 1e-6
+beam.lambdaPy = 1e-6
+beam.lambdaPt = 1e-6
+)deck";
+
 // The key named by the InputError that `f()` throws, or "<no error>".
 template <class F>
 std::string input_error_key(F&& f) {

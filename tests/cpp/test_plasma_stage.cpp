@@ -350,19 +350,7 @@ TEST(ActivePlasmaLens, EnvelopeModeRefusesIt) {
 
 namespace {
 
-const char* kDeckBeam = R"deck(
-beam.npart = 20
-beam.units = static
-beam.kin_energy = 1000
-beam.charge = 1e-12
-beam.particle = electron
-beam.distribution = waterbag
-beam.lambdaX = 1e-6
-beam.lambdaY = 1e-6
-beam.lambdaT = 1e-6
-beam.lambdaPx = 1e-6
-beam.lambdaPy = 1e-6
-beam.lambdaPt = 1e-6
+const char* kDeckLine = R"deck(
 lattice.elements = d1 stage d2
 d1.type = drift
 d1.ds = 0.1
@@ -371,7 +359,8 @@ d2.ds = 0.1
 )deck";
 
 io::RunSetup load_stage(const std::string& stage) {
-  io::InputDeck deck = io::InputDeck::from_string(std::string(kDeckBeam) + stage, "stage.in");
+  io::InputDeck deck =
+      io::InputDeck::from_string(std::string(test::kTestBeamDeck) + kDeckLine + stage, "stage.in");
   return io::load_run(deck, std::nullopt);
 }
 

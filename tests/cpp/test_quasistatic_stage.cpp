@@ -195,28 +195,19 @@ TEST(QuasiStaticStage, NoDriverIsADrift) {
 
 namespace {
 
-io::RunSetup load(const std::string& stage) {
-  const std::string beam = R"deck(
-beam.npart = 20
-beam.units = static
-beam.kin_energy = 1000
-beam.charge = 1e-12
-beam.particle = electron
-beam.distribution = waterbag
-beam.lambdaX = 1e-6
-beam.lambdaY = 1e-6
-beam.lambdaT = 1e-6
-beam.lambdaPx = 1e-6
-beam.lambdaPy = 1e-6
-beam.lambdaPt = 1e-6
-lattice.elements = stage
-stage.type = plasma_stage
-stage.ds = 0.001
-stage.wakefield_model = quasistatic_2d
-stage.density = 1e23
-)deck";
-  io::InputDeck deck = io::InputDeck::from_string(beam + stage, "stage.in");
+// A deck of the test beam and one element, `stage`, given by `text`.
+io::RunSetup load_deck(const std::string& text) {
+  io::InputDeck deck = io::InputDeck::from_string(
+      std::string(test::kTestBeamDeck) + "lattice.elements = stage\n" + text, "stage.in");
   return io::load_run(deck, std::nullopt);
+}
+
+// A 1 mm quasistatic_2d plasma_stage with the keys in `stage`.
+io::RunSetup load(const std::string& stage) {
+  return load_deck(
+      "stage.type = plasma_stage\nstage.ds = 0.001\nstage.wakefield_model = quasistatic_2d\n"
+      "stage.density = 1e23\n" +
+      stage);
 }
 
 std::string error_key(const std::string& stage) {
@@ -508,14 +499,9 @@ stage.diag_fields = E rho
   EXPECT_EQ(error_key(grid + driver + "stage.diag_fields_every = -1\n"), "stage.diag_fields_every");
   // The analytic models have no grid and no beam-driven wake.
   EXPECT_EQ(test::input_error_key([&] {
-              io::InputDeck deck = io::InputDeck::from_string(
-                  "beam.npart = 2\nbeam.units = static\nbeam.kin_energy = 100\nbeam.charge = 1e-12\n"
-                  "beam.particle = electron\nbeam.distribution = waterbag\nbeam.lambdaX = 1e-6\n"
-                  "beam.lambdaY = 1e-6\nbeam.lambdaT = 1e-6\nbeam.lambdaPx = 1e-6\nbeam.lambdaPy = 1e-6\n"
-                  "beam.lambdaPt = 1e-6\nlattice.elements = stage\nstage.type = plasma_stage\n"
-                  "stage.ds = 0.001\nstage.density = 1e23\nstage.laser_xi_c = 0\nstage.drivers = drv\n",
-                  "stage.in");
-              io::load_run(deck, std::nullopt);
+              load_deck(
+                  "stage.type = plasma_stage\nstage.ds = 0.001\nstage.density = 1e23\nstage.laser_xi_c = 0\n"
+                  "stage.drivers = drv\n");
             }),
             "stage.drivers");
 }
@@ -622,16 +608,7 @@ stage.r_max = 100e-6
 stage.n_r = 20
 stage.n_xi = 30
 )deck";
-  const auto load_lens = [](const std::string& text) {
-    io::InputDeck deck = io::InputDeck::from_string(
-        "beam.npart = 2\nbeam.units = static\nbeam.kin_energy = 100\nbeam.charge = 1e-12\n"
-        "beam.particle = electron\nbeam.distribution = waterbag\nbeam.lambdaX = 1e-6\nbeam.lambdaY = 1e-6\n"
-        "beam.lambdaT = 1e-6\nbeam.lambdaPx = 1e-6\nbeam.lambdaPy = 1e-6\nbeam.lambdaPt = 1e-6\n"
-        "lattice.elements = stage\nstage.ds = 0.001\n" +
-            text,
-        "lens.in");
-    return io::load_run(deck, std::nullopt);
-  };
+  const auto load_lens = [](const std::string& text) { return load_deck("stage.ds = 0.001\n" + text); };
   io::RunSetup s = load_lens(lens);
   const auto* e = std::get_if<elements::ActivePlasmaLens>(&s.sim.lattice.elements[0]);
   ASSERT_NE(e, nullptr);

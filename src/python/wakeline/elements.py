@@ -457,40 +457,25 @@ class CoreElement:
 
 # Plasma elements tracked in time through their fields (docs/user-guide/plasma-stage.md). The
 # length is ``ds``, as for every element; the other keywords are the deck keys.
-class DriverBunch:
+class DriverBunch(Element):
     """A particle-beam driver defined with a quasistatic_2d ``PlasmaStage`` (PWFA): a Gaussian bunch given
     by particle, total charge (C, with the particle's sign), kin_energy (MeV), energy_spread (rms,
     relative), sigma_x, sigma_y, sigma_xi (m), xi_c (m, in the stage's xi), emittance_xn, emittance_yn
-    (m rad), npart, seed and evolve (False: rigid). The deck keys of ``<driver>.*``."""
+    (m rad), npart, seed and evolve (False: rigid). The deck keys of ``<driver>.*``. Not an element: it
+    keeps Element's keyword handling and has no type or name key."""
 
+    keyword_only = True
     params = (("particle", "electron"), ("charge", R), ("kin_energy", R), ("energy_spread", 0.0),
               ("sigma_x", R), ("sigma_y", None), ("sigma_xi", R), ("xi_c", R), ("emittance_xn", 0.0),
               ("emittance_yn", None), ("npart", 10000), ("seed", 1), ("evolve", True))
 
-    def __init__(self, **kwargs: Any) -> None:
-        names = [p for p, _ in self.params]
-        for key in kwargs:
-            if key not in names:
-                raise TypeError(f"DriverBunch() got an unexpected keyword argument '{key}'; valid: {', '.join(names)}")
-        for key, default in self.params:
-            value = kwargs.get(key, default)
-            if value is R:
-                raise TypeError(f"DriverBunch() missing required argument '{key}'")
-            setattr(self, key, value)
-
     def _deck_values(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k, default in self.params if default is R or not _same(getattr(self, k), default)}
+        values = super()._deck_values()
+        del values["type"], values["name"]
+        return values
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k, _ in self.params}
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, DriverBunch) and self.to_dict() == other.to_dict()
-
-    __hash__ = object.__hash__
-
-    def __repr__(self) -> str:
-        return "DriverBunch(" + ", ".join(f"{k}={v!r}" for k, v in self._deck_values().items()) + ")"
+        return {k: v for k, v in super().to_dict().items() if k != "type"}
 
 
 _PlasmaStageBase = _element(
